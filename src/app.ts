@@ -1,0 +1,45 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { loggerOptions } from './logger.js'
+import type { Store } from './db/store.js'
+import { createSqliteStore } from './db/sqlite-store.js'
+import { createTokenCipher } from './db/token-cipher.js'
+import databasePlugin from './plugins/database.js'
+import errorHandlerPlugin from './plugins/error-handler.js'
+import sessionPlugin from './plugins/session.js'
+import healthRoutes from './routes/health.js'
+
+export interface AppDeps {
+  /** A ready store; by default a SQLite store on config.databasePath. */
+  store?: Store
+  /** Clock, injectable for tests. */
+  now?: () => number
+  /** Pino logger options override (tests pass a stream to capture lines). */
+  logger?: Record<string, unknown> | boolean
+}
+
+/**
+ * The app factory: returns a Fastify instance that is not listening. No global state: every
+ * resource (database, HTTP agent, caches) is created here and released on `app.close()`.
+ */
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger === undefined ? loggerOptions(config.logLevel) : deps.logger,
+    trustProxy: config.production,
+    // Request ids only, never bodies: GraphQL variables could carry anything.
+    disableRequestLogging: false,
+    bodyLimit: 1024 * 1024
+  })
+
+  const store = deps.store ?? createSqliteStore({
+    path: config.databasePath,
+    cipher: createTokenCipher(config.tokenKeys),
+    now: deps.now
+  })
+  await app.register(databasePlugin, { store })
+  await app.register(errorHandlerPlugin)
+  await app.register(sessionPlugin, { config })
+  await app.register(healthRoutes)
+
+  return app
+}

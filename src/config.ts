@@ -1,0 +1,287 @@
+import { isAbsolute, resolve, dirname } from 'node:path'
+import { loadOrCreateDevSecrets } from './dev-secrets.js'
+
+/**
+ * Configuration, validated once at start. `loadConfig(env)` is the only reader of the
+ * environment (server.ts passes `process.env`); everything else receives a `Config`.
+ */
+
+export const SENTRY_SCOPE_SET = new Set([
+  'org:read', 'org:write', 'org:admin', 'org:integrations', 'org:ci',
+  'member:invite', 'member:read', 'member:write', 'member:admin',
+  'team:read', 'team:write', 'team:admin',
+  'project:read', 'project:write', 'project:admin', 'project:releases', 'project:distribution',
+  'event:read', 'event:write', 'event:admin',
+  'alerts:read', 'alerts:write',
+  'openid', 'profile', 'email'
+]) // facts.md §5, SENTRY_SCOPES in getsentry/sentry src/sentry/conf/server.py
+
+export const DEFAULT_SCOPES = 'org:read project:read team:read member:read event:read event:write'
+
+export interface TokenKeyring {
+  /** The key id new ciphertexts are sealed under. */
+  currentKeyId: string
+  keys: ReadonlyMap<string, Buffer>
+}
+
+export interface Config {
+  port: number
+  host: string
+  /** External base URL without a trailing slash. */
+  publicUrl: string
+  /** Sentry's base URL (OAuth and API) without a trailing slash. */
+  sentryUrl: string
+  sentryClientId: string | undefined
+  sentryClientSecret: string | undefined
+  sentryScopes: string[]
+  /** True when no Sentry credentials are set outside production: start the local emulator. */
+  useEmulator: boolean
+  /** Port of the in-process emulator in zero-config mode (0 = any free port). */
+  emulatorPort: number
+  databasePath: string
+  dataDir: string
+  sessionSecret: string
+  tokenKeys: TokenKeyring
+  logLevel: string
+  nodeEnv: string | undefined
+  production: boolean
+  /** Origins allowed for CORS with credentials and as postMessage targets. */
+  allowedOrigins: string[]
+  /** Refresh an access token this long before it expires. */
+  refreshWindowSeconds: number
+  /** The longest wait for a rate-limit window to reset before answering RATE_LIMITED. */
+  rateLimitWaitBudgetMs: number
+  /** Upstream timeouts. */
+  upstreamConnectTimeoutMs: number
+  upstreamRequestTimeoutMs: number
+  /** GraphQL operation limits. */
+  graphqlMaxDepth: number
+  graphqlMaxAliases: number
+  graphqlMaxRootFields: number
+  graphqlMaxCost: number
+  graphqlMaxDocumentBytes: number
+  /** When true, only persisted (allow-listed) queries run. */
+  graphqlPersistedOnly: boolean
+  graphiql: boolean
+  /** Optional application pages for Sentry's registration form. */
+  privacyPolicyUrl: string | undefined
+  termsUrl: string | undefined
+}
+
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor (variable: string, message: string) {
+    super(`${variable}: ${message}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+function read (env: Env, name: string): string | undefined {
+  const v = env[name]
+  if (v === undefined) return undefined
+  const trimmed = v.trim()
+  return trimmed === '' ? undefined : trimmed
+}
+
+function int (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a whole number; set it to an integer between ${min} and ${max}.`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(name, `${n} is out of range; set it to an integer between ${min} and ${max}.`)
+  return n
+}
+
+function bool (env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (/^(1|true|yes|on)$/i.test(raw)) return true
+  if (/^(0|false|no|off)$/i.test(raw)) return false
+  throw new ConfigError(name, `"${raw}" is not a boolean; use true or false.`)
+}
+
+function httpUrl (name: string, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not a URL; use an absolute http(s) URL such as https://sentry.io.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `"${raw}" must use http or https.`)
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError(name, `"${raw}" must not carry credentials, a query or a fragment; give the base URL only.`)
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
+/** Parses TOKEN_ENCRYPTION_KEY: one base64 key (key id "default"), or `kid:base64,…` with the current key first. */
+export function parseTokenKeys (raw: string, name = 'TOKEN_ENCRYPTION_KEY'): TokenKeyring {
+  const keys = new Map<string, Buffer>()
+  const parts = raw.split(',').map(p => p.trim()).filter(p => p !== '')
+  if (parts.length === 0) throw new ConfigError(name, 'is empty; set it to a 32-byte base64 key (openssl rand -base64 32).')
+  let currentKeyId = ''
+  for (const part of parts) {
+    const colon = part.indexOf(':')
+    const kid = colon === -1 ? 'default' : part.slice(0, colon)
+    const b64 = colon === -1 ? part : part.slice(colon + 1)
+    if (!/^[A-Za-z0-9._-]{1,32}$/.test(kid)) {
+      throw new ConfigError(name, `key id "${kid}" is invalid; use 1-32 letters, digits, ".", "_" or "-".`)
+    }
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+      throw new ConfigError(name, `key "${kid}" is not valid base64; generate one with: openssl rand -base64 32`)
+    }
+    const key = Buffer.from(b64, 'base64')
+    if (key.length !== 32) {
+      throw new ConfigError(name, `key "${kid}" decodes to ${key.length} bytes, it must be 32 bytes; generate one with: openssl rand -base64 32`)
+    }
+    if (keys.has(kid)) throw new ConfigError(name, `key id "${kid}" appears twice; give each key a unique id.`)
+    if (currentKeyId === '') currentKeyId = kid
+    keys.set(kid, key)
+  }
+  return { currentKeyId, keys }
+}
+
+function parseScopes (raw: string): string[] {
+  const scopes = [...new Set(raw.split(/\s+/).filter(s => s !== ''))]
+  if (scopes.length === 0) throw new ConfigError('SENTRY_SCOPES', 'is empty; list the scopes separated by spaces, e.g. "org:read event:read".')
+  for (const s of scopes) {
+    if (!SENTRY_SCOPE_SET.has(s)) {
+      throw new ConfigError('SENTRY_SCOPES', `"${s}" is not a Sentry scope; use scopes from Sentry's list, e.g. org:read project:read event:read.`)
+    }
+  }
+  return scopes
+}
+
+function parseOrigins (raw: string | undefined): string[] {
+  if (raw === undefined) return []
+  return raw.split(',').map(o => o.trim()).filter(o => o !== '').map(o => {
+    let u: URL
+    try {
+      u = new URL(o)
+    } catch {
+      throw new ConfigError('ALLOWED_ORIGINS', `"${o}" is not an origin; use a comma-separated list like https://app.example.com.`)
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError('ALLOWED_ORIGINS', `"${o}" must be a bare origin (scheme://host[:port]) with no path.`)
+    }
+    return u.origin
+  })
+}
+
+export function databasePathFrom (raw: string | undefined, cwd: string): string {
+  const value = raw ?? './data/gateway.db'
+  const path = value.startsWith('file:') ? value.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : value
+  if (path === '' || path === ':memory:') {
+    throw new ConfigError('DATABASE_URL', 'must name a SQLite file, e.g. ./data/gateway.db or file:/var/lib/gateway.db.')
+  }
+  return isAbsolute(path) ? path : resolve(cwd, path)
+}
+
+export interface LoadConfigOptions {
+  /** Base for relative paths; defaults to process.cwd(). */
+  cwd?: string
+}
+
+/**
+ * Validates the environment. Throws a ConfigError naming the variable and the fix.
+ * Outside production, missing secrets are generated once and kept in the data folder.
+ */
+export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd()
+  const nodeEnv = read(env, 'NODE_ENV')
+  const production = nodeEnv === 'production'
+
+  const port = int(env, 'PORT', 3000, 0, 65535)
+  const host = read(env, 'HOST') ?? '127.0.0.1'
+  const publicUrl = httpUrl('PUBLIC_URL', read(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
+  if (new URL(publicUrl).pathname !== '/') {
+    throw new ConfigError('PUBLIC_URL', `"${publicUrl}" must be an origin without a path, e.g. https://gateway.example.com.`)
+  }
+  const sentryUrl = httpUrl('SENTRY_URL', read(env, 'SENTRY_URL') ?? 'https://sentry.io')
+
+  const sentryClientId = read(env, 'SENTRY_CLIENT_ID')
+  const sentryClientSecret = read(env, 'SENTRY_CLIENT_SECRET')
+  if (sentryClientId !== undefined && sentryClientSecret === undefined) {
+    throw new ConfigError('SENTRY_CLIENT_SECRET', 'is missing while SENTRY_CLIENT_ID is set; copy the client secret of your Sentry OAuth application.')
+  }
+  if (sentryClientId === undefined && sentryClientSecret !== undefined) {
+    throw new ConfigError('SENTRY_CLIENT_ID', 'is missing while SENTRY_CLIENT_SECRET is set; copy the client ID of your Sentry OAuth application.')
+  }
+  if (sentryClientId === undefined && production) {
+    throw new ConfigError('SENTRY_CLIENT_ID', 'is required when NODE_ENV=production; register an OAuth application in Sentry and set SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET.')
+  }
+  const sentryScopes = parseScopes(read(env, 'SENTRY_SCOPES') ?? DEFAULT_SCOPES)
+
+  const databasePath = databasePathFrom(read(env, 'DATABASE_URL'), cwd)
+  const dataDir = dirname(databasePath)
+
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.has(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `"${logLevel}" is not a level; use one of ${[...LOG_LEVELS].join(', ')}.`)
+  }
+
+  let sessionSecret = read(env, 'SESSION_SECRET')
+  let tokenKeyRaw = read(env, 'TOKEN_ENCRYPTION_KEY')
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET', `is ${sessionSecret.length} characters; it must be at least 32 (openssl rand -base64 48).`)
+  }
+  // Validate a given key before any generation, so a bad value is reported as such.
+  if (tokenKeyRaw !== undefined) parseTokenKeys(tokenKeyRaw)
+  if (sessionSecret === undefined || tokenKeyRaw === undefined) {
+    if (production) {
+      const missing = sessionSecret === undefined ? 'SESSION_SECRET' : 'TOKEN_ENCRYPTION_KEY'
+      throw new ConfigError(missing, missing === 'SESSION_SECRET'
+        ? 'is required when NODE_ENV=production; set at least 32 random characters (openssl rand -base64 48).'
+        : 'is required when NODE_ENV=production; set a 32-byte base64 key (openssl rand -base64 32).')
+    }
+    const generated = loadOrCreateDevSecrets(dataDir)
+    sessionSecret ??= generated.sessionSecret
+    tokenKeyRaw ??= generated.tokenEncryptionKey
+  }
+  const tokenKeys = parseTokenKeys(tokenKeyRaw)
+
+  return {
+    port,
+    host,
+    publicUrl,
+    sentryUrl,
+    sentryClientId,
+    sentryClientSecret,
+    sentryScopes,
+    useEmulator: sentryClientId === undefined,
+    emulatorPort: int(env, 'SENTRY_EMULATOR_PORT', 9010, 0, 65535),
+    databasePath,
+    dataDir,
+    sessionSecret,
+    tokenKeys,
+    logLevel,
+    nodeEnv,
+    production,
+    allowedOrigins: parseOrigins(read(env, 'ALLOWED_ORIGINS')),
+    refreshWindowSeconds: int(env, 'SENTRY_REFRESH_WINDOW_SECONDS', 300, 0, 30 * 86400),
+    rateLimitWaitBudgetMs: int(env, 'SENTRY_RATE_LIMIT_WAIT_MS', 2000, 0, 60000),
+    upstreamConnectTimeoutMs: int(env, 'SENTRY_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
+    upstreamRequestTimeoutMs: int(env, 'SENTRY_REQUEST_TIMEOUT_MS', 15000, 100, 300000),
+    graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 100),
+    graphqlMaxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+    graphqlMaxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 10, 1, 1000),
+    graphqlMaxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
+    graphqlMaxDocumentBytes: int(env, 'GRAPHQL_MAX_DOCUMENT_BYTES', 20_000, 100, 10_000_000),
+    graphqlPersistedOnly: bool(env, 'GRAPHQL_PERSISTED_QUERIES_ONLY', false),
+    graphiql: bool(env, 'GRAPHIQL', true),
+    privacyPolicyUrl: optionalUrl(env, 'PRIVACY_POLICY_URL'),
+    termsUrl: optionalUrl(env, 'TERMS_URL')
+  }
+}
+
+function optionalUrl (env: Env, name: string): string | undefined {
+  const raw = read(env, name)
+  return raw === undefined ? undefined : httpUrl(name, raw)
+}

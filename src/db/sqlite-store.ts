@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { runMigrations } from './migrate.js'
+import {
+  usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable
+} from './schema.js'
+import type { TokenCipher } from './token-cipher.js'
+import type {
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord
+} from './store.js'
+
+export interface SqliteStoreOptions {
+  path: string
+  cipher: TokenCipher
+  now?: () => number
+  /** Milliseconds a writer waits for a lock held by another process. */
+  busyTimeoutMs?: number
+}
+
+type ConnectionRow = typeof sentryConnectionsTable.$inferSelect
+type TokenRow = typeof sentryTokensTable.$inferSelect
+
+/** Additional authenticated data: binds a ciphertext to its row and column. */
+const aad = (connectionId: string, column: 'access' | 'refresh'): string => `sentry_tokens/${connectionId}/${column}`
+
+/** The only module that touches Drizzle. Opens (and migrates) the SQLite file. */
+export function createSqliteStore (options: SqliteStoreOptions): Store {
+  const now = options.now ?? Date.now
+  const { cipher } = options
+  mkdirSync(dirname(options.path), { recursive: true })
+  const sqlite = new Database(options.path)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('synchronous = NORMAL')
+  const db: BetterSQLite3Database = drizzle(sqlite)
+  runMigrations(db)
+
+  const sealTokens = (connectionId: string, accessToken: string, refreshToken: string | null) => {
+    const access = cipher.seal(accessToken, aad(connectionId, 'access'))
+    const refresh = refreshToken === null ? null : cipher.seal(refreshToken, aad(connectionId, 'refresh'))
+    return { keyId: access.keyId, accessTokenCiphertext: access.ciphertext, refreshTokenCiphertext: refresh?.ciphertext ?? null }
+  }
+
+  const openTokens = (row: TokenRow, expiresAt: number | null): TokenRecord => ({
+    connectionId: row.connectionId,
+    accessToken: cipher.open({ keyId: row.keyId, ciphertext: row.accessTokenCiphertext }, aad(row.connectionId, 'access')),
+    refreshToken: row.refreshTokenCiphertext === null
+      ? null
+      : cipher.open({ keyId: row.keyId, ciphertext: row.refreshTokenCiphertext }, aad(row.connectionId, 'refresh')),
+    expiresAt: expiresAt === null ? null : new Date(expiresAt),
+    version: row.version
+  })
+
+  const toConnection = (row: ConnectionRow, orgs: OrganizationRecord[]): ConnectionRecord => ({
+    id: row.id,
+    userId: row.userId,
+    sentryUser: { id: row.sentryUserId, name: row.sentryUserName, email: row.sentryUserEmail },
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    status: row.status as ConnectionStatus,
+    statusReason: row.statusReason,
+    statusChangedAt: new Date(row.statusChangedAt),
+    expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
+    scopingOrgId: row.scopingOrgId === '' ? null : row.scopingOrgId,
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+    organizations: orgs
+  })
+
+  const orgsOf = (connectionIds: string[]): Map<string, OrganizationRecord[]> => {
+    const byConnection = new Map<string, OrganizationRecord[]>()
+    if (connectionIds.length === 0) return byConnection
+    const rows = db.select().from(sentryOrganizationsTable)
+      .where(sql`${sentryOrganizationsTable.connectionId} in ${connectionIds}`)
+      .orderBy(sentryOrganizationsTable.slug).all()
+    for (const r of rows) {
+      const list = byConnection.get(r.connectionId) ?? []
+      list.push({ orgId: r.orgId, slug: r.slug, name: r.name, regionUrl: r.regionUrl })
+      byConnection.set(r.connectionId, list)
+    }
+    return byConnection
+  }
+
+  const getConnectionSync = (id: string): ConnectionRecord | null => {
+    const row = db.select().from(sentryConnectionsTable).where(eq(sentryConnectionsTable.id, id)).get()
+    return row === undefined ? null : toConnection(row, orgsOf([id]).get(id) ?? [])
+  }
+
+  return {
+    async ping () {
+      sqlite.prepare('select 1').get()
+    },
+
+    async createUser (): Promise<UserRecord> {
+      const user = { id: randomUUID(), createdAt: now() }
+      db.insert(usersTable).values(user).run()
+      return { id: user.id, createdAt: new Date(user.createdAt) }
+    },
+
+    async getUser (id) {
+      const row = db.select().from(usersTable).where(eq(usersTable.id, id)).get()
+      return row === undefined ? null : { id: row.id, createdAt: new Date(row.createdAt) }
+    },
+
+    async saveConnection (input) {
+      const t = now()
+      const scopingOrgId = input.scopingOrgId ?? ''
+      const id = db.transaction(tx => {
+        const existing = tx.select({ id: sentryConnectionsTable.id }).from(sentryConnectionsTable).where(and(
+          eq(sentryConnectionsTable.userId, input.userId),
+          eq(sentryConnectionsTable.sentryUserId, input.sentryUser.id),
+          eq(sentryConnectionsTable.scopingOrgId, scopingOrgId)
+        )).get()
+        const connectionId = existing?.id ?? randomUUID()
+        const values = {
+          sentryUserName: input.sentryUser.name,
+          sentryUserEmail: input.sentryUser.email,
+          scopes: input.scopes.join(' '),
+          status: 'ACTIVE',
+          statusReason: null,
+          statusChangedAt: t,
+          expiresAt: input.expiresAt?.getTime() ?? null,
+          updatedAt: t
+        }
+        if (existing === undefined) {
+          tx.insert(sentryConnectionsTable).values({
+            id: connectionId, userId: input.userId, sentryUserId: input.sentryUser.id, scopingOrgId, createdAt: t, ...values
+          }).run()
+        } else {
+          tx.update(sentryConnectionsTable).set(values).where(eq(sentryConnectionsTable.id, connectionId)).run()
+        }
+        tx.delete(sentryOrganizationsTable).where(eq(sentryOrganizationsTable.connectionId, connectionId)).run()
+        if (input.organizations.length > 0) {
+          tx.insert(sentryOrganizationsTable).values(input.organizations.map(o => ({ connectionId, ...o }))).run()
+        }
+        const sealed = sealTokens(connectionId, input.accessToken, input.refreshToken)
+        tx.insert(sentryTokensTable).values({ connectionId, ...sealed, version: 1, leaseOwner: null, leaseExpiresAt: null, updatedAt: t })
+          .onConflictDoUpdate({
+            target: sentryTokensTable.connectionId,
+            set: { ...sealed, version: sql`${sentryTokensTable.version} + 1`, leaseOwner: null, leaseExpiresAt: null, updatedAt: t }
+          }).run()
+        return connectionId
+      }, { behavior: 'immediate' })
+      const saved = getConnectionSync(id)
+      /* c8 ignore next: the row was written in the transaction above */
+      if (saved === null) throw new Error('connection vanished after save')
+      return saved
+    },
+
+    async getConnection (id) {
+      return getConnectionSync(id)
+    },
+
+    async listConnections (userId) {
+      const rows = db.select().from(sentryConnectionsTable)
+        .where(eq(sentryConnectionsTable.userId, userId)).orderBy(sentryConnectionsTable.createdAt).all()
+      const orgs = orgsOf(rows.map(r => r.id))
+      return rows.map(r => toConnection(r, orgs.get(r.id) ?? []))
+    },
+
+    async deleteConnection (userId, connectionId) {
+      const res = db.delete(sentryConnectionsTable).where(and(
+        eq(sentryConnectionsTable.id, connectionId), eq(sentryConnectionsTable.userId, userId)
+      )).run()
+      return res.changes === 1
+    },
+
+    async getTokens (connectionId) {
+      const row = db.select({ token: sentryTokensTable, expiresAt: sentryConnectionsTable.expiresAt })
+        .from(sentryTokensTable)
+        .innerJoin(sentryConnectionsTable, eq(sentryConnectionsTable.id, sentryTokensTable.connectionId))
+        .where(eq(sentryTokensTable.connectionId, connectionId)).get()
+      return row === undefined ? null : openTokens(row.token, row.expiresAt)
+    },
+
+    async replaceTokens (connectionId, expectedVersion, tokens) {
+      const t = now()
+      const sealed = sealTokens(connectionId, tokens.accessToken, tokens.refreshToken)
+      const expiresAt = tokens.expiresAt?.getTime() ?? null
+      const row = db.transaction(tx => {
+        const res = tx.update(sentryTokensTable)
+          .set({ ...sealed, version: expectedVersion + 1, updatedAt: t })
+          .where(and(eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.version, expectedVersion)))
+          .run()
+        if (res.changes !== 1) return null
+        tx.update(sentryConnectionsTable).set({ expiresAt, updatedAt: t })
+          .where(eq(sentryConnectionsTable.id, connectionId)).run()
+        return tx.select().from(sentryTokensTable).where(eq(sentryTokensTable.connectionId, connectionId)).get() ?? null
+      }, { behavior: 'immediate' })
+      return row === null ? null : openTokens(row, expiresAt)
+    },
+
+    async acquireRefreshLease (connectionId, owner, ttlMs) {
+      const t = now()
+      const res = db.update(sentryTokensTable)
+        .set({ leaseOwner: owner, leaseExpiresAt: t + ttlMs })
+        .where(and(
+          eq(sentryTokensTable.connectionId, connectionId),
+          or(isNull(sentryTokensTable.leaseOwner), lt(sentryTokensTable.leaseExpiresAt, t), eq(sentryTokensTable.leaseOwner, owner))
+        )).run()
+      return res.changes === 1
+    },
+
+    async releaseRefreshLease (connectionId, owner) {
+      db.update(sentryTokensTable).set({ leaseOwner: null, leaseExpiresAt: null })
+        .where(and(eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.leaseOwner, owner))).run()
+    },
+
+    async markRevoked (connectionId, reason, expectedVersion) {
+      const t = now()
+      return db.transaction(tx => {
+        const res = tx.delete(sentryTokensTable).where(and(
+          eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.version, expectedVersion)
+        )).run()
+        if (res.changes !== 1) return false
+        tx.update(sentryConnectionsTable)
+          .set({ status: 'REVOKED', statusReason: reason, statusChangedAt: t, updatedAt: t })
+          .where(eq(sentryConnectionsTable.id, connectionId)).run()
+        return true
+      }, { behavior: 'immediate' })
+    },
+
+    async reencryptAll () {
+      const rows = db.select().from(sentryTokensTable).all()
+      let rewritten = 0
+      db.transaction(tx => {
+        for (const row of rows) {
+          if (row.keyId === cipher.currentKeyId) continue
+          const plain = openTokens(row, null)
+          const sealed = sealTokens(row.connectionId, plain.accessToken, plain.refreshToken)
+          // The version is bumped so that a concurrent refresh in another process cannot overwrite silently.
+          tx.update(sentryTokensTable).set({ ...sealed, version: row.version + 1, updatedAt: now() })
+            .where(and(eq(sentryTokensTable.connectionId, row.connectionId), eq(sentryTokensTable.version, row.version))).run()
+          rewritten++
+        }
+      }, { behavior: 'immediate' })
+      return { total: rows.length, rewritten }
+    },
+
+    async close () {
+      if (sqlite.open) sqlite.close()
+    }
+  }
+}

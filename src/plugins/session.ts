@@ -1,0 +1,38 @@
+import fp from 'fastify-plugin'
+import { hkdfSync } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import secureSession from '@fastify/secure-session'
+import type { Config } from '../config.js'
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    /** The platform user's id. Never a token: tokens stay in the database. */
+    userId: string
+  }
+}
+
+export const SESSION_COOKIE = 'gateway_session'
+
+/** Derives the 32-byte secure-session key from SESSION_SECRET (any length ≥ 32 characters). */
+export function sessionKeyFrom (secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'sentry-graphql-gateway', 'secure-session key v1', 32))
+}
+
+/** Cookies are httpOnly and SameSite=Lax; Secure when PUBLIC_URL is https or in production. */
+export function cookieSecure (config: Config): boolean {
+  return config.production || config.publicUrl.startsWith('https:')
+}
+
+export default fp(async function sessionPlugin (app: FastifyInstance, opts: { config: Config }) {
+  await app.register(secureSession, {
+    key: sessionKeyFrom(opts.config.sessionSecret),
+    cookieName: SESSION_COOKIE,
+    expiry: 30 * 24 * 3600,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: cookieSecure(opts.config)
+    }
+  })
+}, { name: 'session', dependencies: ['database'] })

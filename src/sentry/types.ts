@@ -1,0 +1,162 @@
+/**
+ * The contract between the Sentry client (src/sentry/*) and its callers (GraphQL resolvers,
+ * the connect flow). Callers never see a URL or a token; they call these functions.
+ * Shapes follow openapi.json; only the fields we rely on are typed, the rest pass through.
+ */
+
+/** A page of a Sentry list, mapped from the `Link` header (facts.md §4). */
+export interface Page<T> {
+  items: T[]
+  /** Cursor of the next page when Sentry says it has results, else null. */
+  nextCursor: string | null
+  /** Cursor of the previous page when Sentry says it has results, else null. */
+  prevCursor: string | null
+}
+
+export interface PageArgs {
+  cursor?: string | null
+  /** 1..100; Sentry's max page size is 100. */
+  perPage?: number
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+export interface SentryOrganization {
+  id: string
+  slug: string
+  name: string
+  links: { organizationUrl: string, regionUrl: string }
+  [key: string]: unknown
+}
+
+export interface SentryProjectRef {
+  id: string
+  slug: string
+  name: string
+  platform?: string | null
+  [key: string]: unknown
+}
+
+export interface SentryProject extends SentryProjectRef {
+  dateCreated: string
+  [key: string]: unknown
+}
+
+export interface SentryAssignee {
+  type: 'user' | 'team'
+  id: string
+  name: string
+  email?: string
+}
+
+export interface SentryIssue {
+  id: string
+  shortId: string
+  title: string
+  culprit: string | null
+  permalink: string
+  level: string
+  status: string
+  count: string
+  userCount: number
+  firstSeen: string | null
+  lastSeen: string | null
+  project: SentryProjectRef
+  assignedTo: SentryAssignee | null
+  hasSeen: boolean
+  isBookmarked: boolean
+  [key: string]: unknown
+}
+
+export interface SentryTag { key: string, value: string | null, [key: string]: unknown }
+
+export interface SentryEvent {
+  id: string
+  eventID: string
+  groupID?: string | null
+  projectID?: string
+  title: string
+  message: string | null
+  dateCreated: string
+  platform?: string | null
+  tags: SentryTag[]
+  entries?: Array<{ type: string, data: unknown }>
+  contexts?: Record<string, unknown>
+  [key: string]: unknown
+}
+
+export interface SentryTeam { id: string, slug: string, name: string, [key: string]: unknown }
+export interface SentryMember { id: string, email: string, name: string, orgRole?: string, [key: string]: unknown }
+export interface SentryRelease { id: number, version: string, shortVersion?: string, dateCreated?: string | null, [key: string]: unknown }
+export interface SentryProjectKey { id: string, name: string, dsn: Record<string, string>, [key: string]: unknown }
+export interface SentryTagValue { key?: string, value: string | null, count?: number, [key: string]: unknown }
+
+export interface ListIssuesArgs extends Omit<PageArgs, 'perPage'> {
+  query?: string
+  sort?: 'date' | 'freq' | 'inbox' | 'new' | 'recommended' | 'trends' | 'user'
+  statsPeriod?: string
+  environment?: string[]
+  /** Project ids or slugs. */
+  projects?: string[]
+  /** 1..100 (Sentry's `limit`). */
+  limit?: number
+}
+
+export interface UpdateIssueInput {
+  status?: 'resolved' | 'unresolved' | 'ignored'
+  assignedTo?: string | null
+  hasSeen?: boolean
+  isBookmarked?: boolean
+}
+
+export interface StatsArgs {
+  field: 'sum(quantity)' | 'sum(times_seen)'
+  groupBy: string[]
+  statsPeriod?: string
+  interval?: string
+  category?: string
+}
+
+/** A Sentry client bound to one stored connection. Every call is refresh-, rate- and region-aware. */
+export interface SentryClient {
+  readonly connectionId: string
+  organizations: {
+    list (args?: PageArgs): Promise<Page<SentryOrganization>>
+    get (org: string): Promise<SentryOrganization>
+  }
+  projects: {
+    list (org: string, args?: PageArgs): Promise<Page<SentryProject>>
+    get (org: string, project: string): Promise<SentryProject>
+    listKeys (org: string, project: string, args?: PageArgs): Promise<Page<SentryProjectKey>>
+  }
+  issues: {
+    list (org: string, args?: ListIssuesArgs): Promise<Page<SentryIssue>>
+    get (org: string, issueId: string): Promise<SentryIssue>
+    update (org: string, issueId: string, input: UpdateIssueInput): Promise<SentryIssue>
+    listEvents (org: string, issueId: string, args?: PageArgs & { full?: boolean }): Promise<Page<SentryEvent>>
+    /** `eventId` may be a 32-hex id, or 'latest' | 'oldest' | 'recommended'. */
+    getEvent (org: string, issueId: string, eventId: string): Promise<SentryEvent>
+    listTagValues (org: string, issueId: string, key: string, args?: PageArgs): Promise<Page<SentryTagValue>>
+  }
+  events: {
+    get (org: string, project: string, eventId: string): Promise<SentryEvent>
+  }
+  releases: {
+    list (org: string, args?: PageArgs & { query?: string }): Promise<Page<SentryRelease>>
+    get (org: string, version: string): Promise<SentryRelease>
+  }
+  teams: { list (org: string, args?: PageArgs): Promise<Page<SentryTeam>> }
+  members: { list (org: string, args?: PageArgs): Promise<Page<SentryMember>> }
+  stats: { organization (org: string, args: StatsArgs): Promise<Record<string, unknown>> }
+}
+
+/** The app-wide Sentry service, decorated as `app.sentry` by src/plugins/sentry.ts. */
+export interface SentryGateway {
+  /** A client acting for the stored connection (loads and refreshes its tokens as needed). */
+  forConnection (connectionId: string): SentryClient
+  /**
+   * The organizations a freshly exchanged access token reaches (GET /api/0/organizations/, all
+   * pages). Used once by the connect callback, before the connection is stored.
+   */
+  discoverOrganizations (accessToken: string): Promise<SentryOrganization[]>
+}

@@ -1,0 +1,53 @@
+/**
+ * The only entry point: reads the environment, builds the app, listens, and shuts down
+ * gracefully on SIGTERM/SIGINT (in-flight requests finish, then the database closes).
+ */
+import { randomBytes } from 'node:crypto'
+import closeWithGrace from 'close-with-grace'
+import { loadConfig, ConfigError, type Config } from './config.js'
+import { buildApp } from './app.js'
+import { startEmulator, type RunningEmulator } from './emulator/index.js'
+
+async function main (): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration: ${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+
+  // Zero-config: no Sentry credentials outside production → a local Sentry emulator, registered
+  // with this gateway as its OAuth client. Everything after this is the production code path.
+  let emulator: RunningEmulator | undefined
+  if (config.useEmulator) {
+    const clientId = 'sentry-graphql-gateway-dev'
+    const clientSecret = randomBytes(32).toString('hex')
+    emulator = await startEmulator({
+      host: config.host === '0.0.0.0' ? '127.0.0.1' : config.host,
+      port: config.emulatorPort,
+      clients: [{ clientId, clientSecret, name: 'sentry-graphql-gateway (local)', redirectUris: [`${config.publicUrl}/oauth/sentry/callback`] }]
+    })
+    config = { ...config, sentryUrl: emulator.url, sentryClientId: clientId, sentryClientSecret: clientSecret }
+  }
+
+  const app = await buildApp(config)
+  if (emulator !== undefined) {
+    const running = emulator
+    app.log.warn(`The gateway runs against the local Sentry emulator at ${running.url}; set SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET to use sentry.io (or SENTRY_URL for a self-hosted Sentry).`)
+    app.addHook('onClose', async () => { await running.close() })
+  }
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+}
+
+await main()
