@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
 import { buildApp, type AppDeps } from '../../src/app.js'
+import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, testEnv } from './env.js'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js'
 
-export const TEST_CLIENT_ID = 'test-client'
-export const TEST_CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
+export { TEST_CLIENT_ID, TEST_CLIENT_SECRET, testEnv }
 
 export interface TestAppOptions {
   env?: Record<string, string>
@@ -27,18 +25,6 @@ export interface TestApp {
   emulator: RunningEmulator
   /** The gateway's base URL when `listen` was set. */
   url: string
-}
-
-export function testEnv (dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATABASE_URL: join(dir, 'gateway.db'),
-    SESSION_SECRET: 'test-session-secret-0123456789-abcdefghijklmnop',
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    SENTRY_CLIENT_ID: TEST_CLIENT_ID,
-    SENTRY_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    LOG_LEVEL: 'silent',
-    ...extra
-  }
 }
 
 /**

@@ -1,0 +1,60 @@
+import type { Page } from './types.js'
+
+/**
+ * Sentry's cursor pagination (facts.md §4, getsentry/sentry src/sentry/api/base.py):
+ *   Link: <…&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1",
+ *         <…&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"
+ * Both rels are always present; `results` says whether that page has rows. Cursors are opaque.
+ */
+
+/** Sentry's default and maximum page size (`per_page` and the issues list's `limit`). */
+export const MAX_PAGE_SIZE = 100
+
+export interface LinkRel {
+  cursor: string
+  results: boolean
+}
+
+export interface ParsedLink {
+  next: LinkRel | null
+  previous: LinkRel | null
+}
+
+const LINK_ENTRY = /<([^>]*)>((?:\s*;\s*[A-Za-z_-]+\s*=\s*(?:"[^"]*"|[^;,\s]*))*)/g
+const LINK_PARAM = /([A-Za-z_-]+)\s*=\s*(?:"([^"]*)"|([^;,\s]*))/g
+
+function cursorFromUri (uri: string): string | null {
+  const q = uri.indexOf('?')
+  if (q === -1) return null
+  return new URLSearchParams(uri.slice(q + 1)).get('cursor')
+}
+
+/** Parses a `Link` header into its `next` and `previous` rels. Unknown rels are ignored. */
+export function parseLinkHeader (header: string | null | undefined): ParsedLink {
+  const parsed: ParsedLink = { next: null, previous: null }
+  if (header === null || header === undefined || header === '') return parsed
+  for (const entry of header.matchAll(LINK_ENTRY)) {
+    const params = new Map<string, string>()
+    for (const p of (entry[2] ?? '').matchAll(LINK_PARAM)) {
+      params.set((p[1] ?? '').toLowerCase(), p[2] ?? p[3] ?? '')
+    }
+    const rel = params.get('rel')
+    if (rel !== 'next' && rel !== 'previous' && rel !== 'prev') continue
+    const cursor = params.get('cursor') ?? cursorFromUri(entry[1] ?? '')
+    if (cursor === null || cursor === '') continue
+    // `results` is absent only on non-Sentry servers; then a link means there is a page.
+    const results = (params.get('results') ?? 'true').toLowerCase() === 'true'
+    parsed[rel === 'next' ? 'next' : 'previous'] = { cursor, results }
+  }
+  return parsed
+}
+
+/** Maps a list response to a Page: a cursor only when Sentry says that page has results. */
+export function toPage<T> (items: T[], linkHeader: string | null | undefined): Page<T> {
+  const link = parseLinkHeader(linkHeader)
+  return {
+    items,
+    nextCursor: link.next?.results === true ? link.next.cursor : null,
+    prevCursor: link.previous?.results === true ? link.previous.cursor : null
+  }
+}

@@ -1,0 +1,109 @@
+import t from 'tap'
+import { statSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { loadConfig, ConfigError, parseTokenKeys, databasePathFrom, DEFAULT_SCOPES } from '../../src/config.js'
+
+const key = (): string => randomBytes(32).toString('base64')
+const secrets = { SESSION_SECRET: 'x'.repeat(40), TOKEN_ENCRYPTION_KEY: key() }
+
+function configError (t: Parameters<Parameters<typeof t.test>[1]>[0], env: Record<string, string>, variable: string, pattern: RegExp): void {
+  const dir = t.testdir()
+  let caught: unknown
+  try {
+    loadConfig({ DATABASE_URL: join(dir, 'g.db'), ...env }, { cwd: dir })
+  } catch (err) {
+    caught = err
+  }
+  t.ok(caught instanceof ConfigError, `${variable}: throws a ConfigError`)
+  const err = caught as ConfigError
+  t.equal(err.variable, variable)
+  t.match(err.message, pattern)
+  t.ok(err.message.startsWith(`${variable}: `), 'the message names the variable first')
+}
+
+t.test('defaults match the documented table', async t => {
+  const dir = t.testdir()
+  const c = loadConfig({ ...secrets }, { cwd: dir })
+  t.equal(c.port, 3000)
+  t.equal(c.host, '127.0.0.1')
+  t.equal(c.publicUrl, 'http://localhost:3000')
+  t.equal(c.sentryUrl, 'https://sentry.io')
+  t.same(c.sentryScopes, DEFAULT_SCOPES.split(' '))
+  t.equal(c.databasePath, join(dir, 'data', 'gateway.db'))
+  t.equal(c.logLevel, 'info')
+  t.equal(c.useEmulator, true, 'no client id outside production means the local emulator')
+  t.equal(c.production, false)
+  t.equal(c.tokenKeys.currentKeyId, 'default')
+})
+
+t.test('PUBLIC_URL follows PORT, trailing slashes are dropped, file: prefix is accepted', async t => {
+  const dir = t.testdir()
+  const c = loadConfig({ ...secrets, PORT: '8080', SENTRY_URL: 'https://sentry.example.com/', DATABASE_URL: 'file:./x/y.db' }, { cwd: dir })
+  t.equal(c.publicUrl, 'http://localhost:8080')
+  t.equal(c.sentryUrl, 'https://sentry.example.com')
+  t.equal(c.databasePath, join(dir, 'x', 'y.db'))
+  t.equal(databasePathFrom('file:///var/lib/g.db', dir), '/var/lib/g.db')
+})
+
+t.test('every bad value is a ConfigError naming the variable and the fix', async t => {
+  configError(t, { ...secrets, PORT: 'eighty' }, 'PORT', /whole number/)
+  configError(t, { ...secrets, PORT: '70000' }, 'PORT', /out of range/)
+  configError(t, { ...secrets, PUBLIC_URL: 'not a url' }, 'PUBLIC_URL', /not a URL/)
+  configError(t, { ...secrets, PUBLIC_URL: 'ftp://x.example' }, 'PUBLIC_URL', /http or https/)
+  configError(t, { ...secrets, PUBLIC_URL: 'https://x.example/app' }, 'PUBLIC_URL', /without a path/)
+  configError(t, { ...secrets, SENTRY_URL: 'https://user:pw@sentry.io' }, 'SENTRY_URL', /credentials/)
+  configError(t, { ...secrets, SENTRY_CLIENT_ID: 'abc' }, 'SENTRY_CLIENT_SECRET', /missing/)
+  configError(t, { ...secrets, SENTRY_CLIENT_SECRET: 'abc' }, 'SENTRY_CLIENT_ID', /missing/)
+  configError(t, { ...secrets, SENTRY_SCOPES: 'org:read org:everything' }, 'SENTRY_SCOPES', /not a Sentry scope/)
+  configError(t, { ...secrets, DATABASE_URL: ':memory:' }, 'DATABASE_URL', /SQLite file/)
+  configError(t, { ...secrets, SESSION_SECRET: 'short' }, 'SESSION_SECRET', /at least 32/)
+  configError(t, { ...secrets, TOKEN_ENCRYPTION_KEY: 'not-base64!' }, 'TOKEN_ENCRYPTION_KEY', /base64/)
+  configError(t, { ...secrets, TOKEN_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'TOKEN_ENCRYPTION_KEY', /16 bytes.*32 bytes/)
+  configError(t, { ...secrets, TOKEN_ENCRYPTION_KEY: `a:${key()},a:${key()}` }, 'TOKEN_ENCRYPTION_KEY', /twice/)
+  configError(t, { ...secrets, TOKEN_ENCRYPTION_KEY: `bad id!:${key()}` }, 'TOKEN_ENCRYPTION_KEY', /key id/)
+  configError(t, { ...secrets, LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /not a level/)
+  configError(t, { ...secrets, ALLOWED_ORIGINS: 'https://a.example/path' }, 'ALLOWED_ORIGINS', /bare origin/)
+  configError(t, { ...secrets, ALLOWED_ORIGINS: 'nope' }, 'ALLOWED_ORIGINS', /not an origin/)
+  configError(t, { ...secrets, GRAPHQL_PERSISTED_QUERIES_ONLY: 'maybe' }, 'GRAPHQL_PERSISTED_QUERIES_ONLY', /boolean/)
+  configError(t, { ...secrets, PRIVACY_POLICY_URL: 'x' }, 'PRIVACY_POLICY_URL', /not a URL/)
+})
+
+t.test('production makes missing secrets and credentials fatal', async t => {
+  configError(t, { NODE_ENV: 'production', TOKEN_ENCRYPTION_KEY: key(), SENTRY_CLIENT_ID: 'a', SENTRY_CLIENT_SECRET: 'b' }, 'SESSION_SECRET', /required when NODE_ENV=production/)
+  configError(t, { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SENTRY_CLIENT_ID: 'a', SENTRY_CLIENT_SECRET: 'b' }, 'TOKEN_ENCRYPTION_KEY', /required when NODE_ENV=production/)
+  configError(t, { NODE_ENV: 'production', ...secrets }, 'SENTRY_CLIENT_ID', /required when NODE_ENV=production/)
+  const dir = t.testdir()
+  const c = loadConfig({ NODE_ENV: 'production', ...secrets, SENTRY_CLIENT_ID: 'a', SENTRY_CLIENT_SECRET: 'b', DATABASE_URL: join(dir, 'g.db') })
+  t.equal(c.production, true)
+  t.equal(c.useEmulator, false)
+})
+
+t.test('outside production missing secrets are generated once, kept 0600, and reused', async t => {
+  const dir = t.testdir()
+  const env = { DATABASE_URL: join(dir, 'data', 'g.db') }
+  const a = loadConfig(env)
+  const b = loadConfig(env)
+  t.equal(a.sessionSecret, b.sessionSecret)
+  t.same([...a.tokenKeys.keys.entries()], [...b.tokenKeys.keys.entries()])
+  const file = join(dir, 'data', 'dev-secrets.json')
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.ok(a.sessionSecret.length >= 32)
+  t.match(readFileSync(file, 'utf8'), /tokenEncryptionKey/)
+})
+
+t.test('a configured secret wins over the generated one', async t => {
+  const dir = t.testdir()
+  const c = loadConfig({ DATABASE_URL: join(dir, 'g.db'), SESSION_SECRET: 'y'.repeat(33) })
+  t.equal(c.sessionSecret, 'y'.repeat(33))
+})
+
+t.test('key lists: the first key is current, every listed key is kept', async t => {
+  const k1 = key()
+  const k2 = key()
+  const ring = parseTokenKeys(`new:${k2}, old:${k1}`)
+  t.equal(ring.currentKeyId, 'new')
+  t.same([...ring.keys.keys()], ['new', 'old'])
+  t.equal(parseTokenKeys(k1).currentKeyId, 'default')
+  t.throws(() => parseTokenKeys(' , '), /empty/)
+})
