@@ -92,7 +92,7 @@ export const CONNECT_JS = `'use strict';
 
 /**
  * The callback page in popup mode: tells the opener how the flow ended, addressed to one exact
- * origin (never '*'), then closes. Without an opener it leaves the page's own link visible.
+ * origin (never '*'), then closes. Without an opener the page stays, with its own Continue link.
  */
 export const POPUP_RESULT_JS = `'use strict';
 (function () {
@@ -104,9 +104,6 @@ export const POPUP_RESULT_JS = `'use strict';
   if (opener && !opener.closed && targetOrigin) {
     opener.postMessage(message, targetOrigin);
     window.setTimeout(function () { window.close(); }, 50);
-  } else {
-    var fallback = document.getElementById('popup-fallback');
-    if (fallback) fallback.hidden = false;
   }
 })();
 `
