@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { statSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -7,7 +7,7 @@ import { loadConfig, ConfigError, parseTokenKeys, databasePathFrom, DEFAULT_SCOP
 const key = (): string => randomBytes(32).toString('base64')
 const secrets = { SESSION_SECRET: 'x'.repeat(40), TOKEN_ENCRYPTION_KEY: key() }
 
-function configError (t: Parameters<Parameters<typeof t.test>[1]>[0], env: Record<string, string>, variable: string, pattern: RegExp): void {
+function configError (t: Test, env: Record<string, string>, variable: string, pattern: RegExp): void {
   const dir = t.testdir()
   let caught: unknown
   try {

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { readFileSync, readdirSync } from 'node:fs'
@@ -11,7 +11,7 @@ import type { SaveConnectionInput, Store } from '../../src/db/store.js'
 const ACCESS = 'a'.repeat(32) + 'deadbeefcafebabe0123456789abcdef'
 const REFRESH = 'r'.repeat(32) + 'feedfacefeedface0123456789abcdef'
 
-function open (t: Parameters<Parameters<typeof t.test>[1]>[0], keys = randomBytes(32).toString('base64'), path?: string): { store: Store, path: string } {
+function open (t: Test, keys = randomBytes(32).toString('base64'), path?: string): { store: Store, path: string } {
   const file = path ?? join(t.testdir(), 'gateway.db')
   const store = createSqliteStore({ path: file, cipher: createTokenCipher(parseTokenKeys(keys)) })
   t.teardown(() => store.close())
