@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import type { Store } from './db/store.js'
@@ -7,6 +8,12 @@ import { createTokenCipher } from './db/token-cipher.js'
 import databasePlugin from './plugins/database.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import sessionPlugin from './plugins/session.js'
+import securityPlugin from './plugins/security.js'
+import sentryOAuthPlugin from './plugins/sentry-oauth.js'
+import connectRoutes from './routes/connect.js'
+import pageRoutes from './routes/pages.js'
+import sentryPlugin from './plugins/sentry.js'
+import graphqlPlugin from './plugins/graphql.js'
 import healthRoutes from './routes/health.js'
 
 export interface AppDeps {
@@ -16,6 +23,8 @@ export interface AppDeps {
   now?: () => number
   /** Pino logger options override (tests pass a stream to capture lines). */
   logger?: Record<string, unknown> | boolean
+  /** The undici dispatcher for upstream Sentry calls (tests); by default one Agent per app. */
+  dispatcher?: Dispatcher
 }
 
 /**
@@ -36,10 +45,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     cipher: createTokenCipher(config.tokenKeys),
     now: deps.now
   })
+  // Security headers and CORS first, so every answer (404s and errors included) carries them.
+  await app.register(securityPlugin, { config })
   await app.register(databasePlugin, { store })
   await app.register(errorHandlerPlugin)
   await app.register(sessionPlugin, { config })
+  await app.register(sentryOAuthPlugin, { config, now: deps.now })
+  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher })
+  await app.register(graphqlPlugin, { config })
   await app.register(healthRoutes)
+  await app.register(connectRoutes, { config, now: deps.now })
+  await app.register(pageRoutes, { config, now: deps.now })
 
   return app
 }

@@ -14,7 +14,7 @@ export function layout (options: LayoutOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${options.title} · Sentry GraphQL gateway</title>
 <link rel="stylesheet" href="/assets/app.css">
 </head>

@@ -70,16 +70,18 @@ export function registrationValues (config: Config): RegistrationValues {
 
 /** The same values as plain text, for `npm run registration`. */
 export function registrationText (values: RegistrationValues): string {
+  const field = (label: string, value: string | string[]): string =>
+    `${`${label}:`.padEnd(31)}${(Array.isArray(value) ? value : [value]).join(`\n${' '.repeat(31)}`)}`
   const lines = [
     `Register an OAuth application in Sentry: ${values.registerAt}`,
     '("Create New Application", then fill in these fields and save.)',
     '',
-    `Name:                         ${values.name}`,
-    `Homepage URL:                 ${values.homepageUrl}`,
-    `Privacy Policy URL:           ${values.privacyPolicyUrl ?? '(leave empty, or set PRIVACY_POLICY_URL)'}`,
-    `Terms and Conditions URL:     ${values.termsUrl ?? '(leave empty, or set TERMS_URL)'}`,
-    'Authorized Redirect URIs:     ' + values.redirectUris.join('\n                              '),
-    'Authorized JavaScript Origins: ' + values.allowedOrigins.join('\n                              '),
+    field('Name', values.name),
+    field('Homepage URL', values.homepageUrl),
+    field('Privacy Policy URL', values.privacyPolicyUrl ?? '(leave empty, or set PRIVACY_POLICY_URL)'),
+    field('Terms and Conditions URL', values.termsUrl ?? '(leave empty, or set TERMS_URL)'),
+    field('Authorized Redirect URIs', values.redirectUris),
+    field('Authorized JavaScript Origins', values.allowedOrigins),
     '',
     'Scopes the gateway requests when a user connects:',
     ...values.scopes.map(s => `  ${s.scope.padEnd(20)} ${s.words}`),

@@ -35,12 +35,14 @@ export function parseLinkHeader (header: string | null | undefined): ParsedLink 
   if (header === null || header === undefined || header === '') return parsed
   for (const entry of header.matchAll(LINK_ENTRY)) {
     const params = new Map<string, string>()
-    for (const p of (entry[2] ?? '').matchAll(LINK_PARAM)) {
-      params.set((p[1] ?? '').toLowerCase(), p[2] ?? p[3] ?? '')
+    // Groups 1 and 2 of LINK_ENTRY, and 1 of LINK_PARAM, always participate in a match;
+    // LINK_PARAM's value is group 2 (quoted) or else group 3 (bare).
+    for (const p of (entry[2] as string).matchAll(LINK_PARAM)) {
+      params.set((p[1] as string).toLowerCase(), p[2] ?? (p[3] as string))
     }
     const rel = params.get('rel')
     if (rel !== 'next' && rel !== 'previous' && rel !== 'prev') continue
-    const cursor = params.get('cursor') ?? cursorFromUri(entry[1] ?? '')
+    const cursor = params.get('cursor') ?? cursorFromUri(entry[1] as string)
     if (cursor === null || cursor === '') continue
     // `results` is absent only on non-Sentry servers; then a link means there is a page.
     const results = (params.get('results') ?? 'true').toLowerCase() === 'true'

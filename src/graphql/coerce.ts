@@ -1,0 +1,78 @@
+/**
+ * Defensive readers for Sentry's JSON. Sentry's shapes vary by issue category, event type,
+ * SDK and version (see the payload fixtures), so typed GraphQL fields read through these:
+ * a value of an unexpected type becomes null instead of failing the whole query.
+ */
+
+export type JsonRecord = Record<string, unknown>
+
+export function str (v: unknown): string | null {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v)
+  return null
+}
+
+const INT_MAX = 2147483647
+const INT_MIN = -2147483648
+
+/** A GraphQL Int (32-bit); larger or non-integral values become null. */
+export function int (v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d{1,10}$/.test(v) ? Number(v) : Number.NaN
+  return Number.isInteger(n) && n <= INT_MAX && n >= INT_MIN ? n : null
+}
+
+export function float (v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v)
+    return Number.isFinite(n) ? n : null
+  }
+  return null
+}
+
+export function bool (v: unknown): boolean | null {
+  return typeof v === 'boolean' ? v : null
+}
+
+export function record (v: unknown): JsonRecord | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as JsonRecord : null
+}
+
+export function list (v: unknown): unknown[] {
+  return Array.isArray(v) ? v : []
+}
+
+/** A list of strings, dropping non-string items; null when `v` is not an array. */
+export function strList (v: unknown): string[] | null {
+  if (!Array.isArray(v)) return null
+  const out: string[] = []
+  for (const item of v) {
+    const s = str(item)
+    if (s !== null) out.push(s)
+  }
+  return out
+}
+
+/** JSON-typed output: undefined becomes null. */
+export function json (v: unknown): unknown {
+  return v === undefined ? null : v
+}
+
+/**
+ * A DateTime: an ISO string is kept as Sentry sent it (its precision varies); a number is read
+ * as Unix seconds (breadcrumbs and spans use them) or milliseconds; anything else is null.
+ */
+export function date (v: unknown): string | null {
+  if (typeof v === 'string') return Number.isFinite(Date.parse(v)) ? v : null
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    const d = new Date(v < 1e11 ? v * 1000 : v)
+    return Number.isFinite(d.getTime()) ? d.toISOString() : null
+  }
+  return null
+}
+
+/** Reads `key` of an object-like value. */
+export function field (v: unknown, key: string): unknown {
+  const r = record(v)
+  return r === null ? undefined : r[key]
+}

@@ -1,0 +1,123 @@
+/**
+ * The per-request GraphQL context. Everything is lazy: a request rejected before execution
+ * (CSRF, limits, validation) never touches the database. Resolvers reach Sentry only through
+ * `app.sentry` and only via a connection of the signed-in viewer.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ConnectionRecord, OrganizationRecord } from '../db/store.js'
+import { notConnected, reconnectRequired, unauthenticated } from '../errors.js'
+import { currentUserId } from '../identity.js'
+import type { SentryClient } from '../sentry/types.js'
+import type { OrganizationModel } from './models.js'
+
+export class RequestGateway {
+  readonly #app: FastifyInstance
+  readonly #request: FastifyRequest
+  #userId: Promise<string | null> | undefined
+  #connections: Promise<ConnectionRecord[]> | undefined
+  readonly #clients = new Map<string, SentryClient>()
+  readonly #memo = new Map<string, Promise<unknown>>()
+
+  constructor (app: FastifyInstance, request: FastifyRequest) {
+    this.#app = app
+    this.#request = request
+  }
+
+  /** The platform user id; UNAUTHENTICATED without a session. */
+  async userId (): Promise<string> {
+    this.#userId ??= currentUserId(this.#request, this.#app.store)
+    const id = await this.#userId
+    if (id === null) throw unauthenticated()
+    return id
+  }
+
+  /** The viewer's stored connections, read once per request. */
+  async connections (): Promise<ConnectionRecord[]> {
+    this.#connections ??= this.userId().then(async (id) => await this.#app.store.listConnections(id))
+    return await this.#connections
+  }
+
+  /** Forgets the cached connections (after a mutation changed them). */
+  invalidateConnections (): void {
+    this.#connections = undefined
+  }
+
+  /** Organizations reached by the viewer's ACTIVE connections, deduplicated by organization id. */
+  async organizations (): Promise<OrganizationModel[]> {
+    const seen = new Set<string>()
+    const out: OrganizationModel[] = []
+    for (const connection of await this.connections()) {
+      if (connection.status !== 'ACTIVE') continue
+      for (const org of connection.organizations) {
+        if (seen.has(org.orgId)) continue
+        seen.add(org.orgId)
+        out.push(organizationModel(connection, org))
+      }
+    }
+    return out
+  }
+
+  /**
+   * The organization by slug (or id) through the viewer's connection that reaches it, an ACTIVE
+   * one first. RECONNECT_REQUIRED when only revoked connections reach it, NOT_CONNECTED when none.
+   */
+  async organization (slugOrId: string): Promise<OrganizationModel> {
+    let revoked: ConnectionRecord | null = null
+    for (const connection of await this.connections()) {
+      const org = connection.organizations.find((o) => o.slug === slugOrId || o.orgId === slugOrId)
+      if (org === undefined) continue
+      if (connection.status === 'ACTIVE') return organizationModel(connection, org)
+      revoked ??= connection
+    }
+    if (revoked !== null) throw reconnectRequired(revoked.id, revoked.statusReason ?? 'revoked')
+    throw notConnected(`the organization "${slugOrId}"`)
+  }
+
+  /** A Sentry client acting for one of the viewer's connections (one per request and connection). */
+  client (connectionId: string): SentryClient {
+    let client = this.#clients.get(connectionId)
+    if (client === undefined) {
+      client = this.#app.sentry.forConnection(connectionId)
+      this.#clients.set(connectionId, client)
+    }
+    return client
+  }
+
+  /**
+   * Runs `load` once per request for `key` (results and failures are shared), so two fields
+   * needing the same Sentry object make one upstream call.
+   */
+  async once<T> (key: string, load: () => Promise<T>): Promise<T> {
+    let p = this.#memo.get(key) as Promise<T> | undefined
+    if (p === undefined) {
+      p = load()
+      this.#memo.set(key, p)
+    }
+    return await p
+  }
+}
+
+export function organizationModel (connection: ConnectionRecord, org: OrganizationRecord): OrganizationModel {
+  return {
+    scope: { connectionId: connection.id, org: org.slug },
+    id: org.orgId,
+    slug: org.slug,
+    name: org.name,
+    regionUrl: org.regionUrl,
+    connectionId: connection.id
+  }
+}
+
+export interface GatewayContext {
+  gw: RequestGateway
+}
+
+declare module 'mercurius' {
+  interface MercuriusContext extends GatewayContext {}
+}
+
+export function buildContext (app: FastifyInstance) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<GatewayContext> => ({
+    gw: new RequestGateway(app, request)
+  })
+}

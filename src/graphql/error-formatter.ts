@@ -1,0 +1,129 @@
+/**
+ * The one place GraphQL errors are shaped. Every error leaves with `extensions.code`:
+ * our domain codes (src/errors.ts) as thrown by the Sentry client and resolvers,
+ * GRAPHQL_VALIDATION_FAILED for a document that does not parse or validate, BAD_USER_INPUT for
+ * bad variables, arguments, limits and refused HTTP requests (with `reason`), and
+ * INTERNAL_SERVER_ERROR, with a generic message, for anything unexpected. No stack, no cause and
+ * no upstream body reaches the response or mercurius' log line (which logs every message).
+ *
+ * Status codes follow GraphQL over HTTP: with `application/graphql-response+json`, a request
+ * error (nothing executed) answers 4xx with no `data`, and an executed request answers 200;
+ * with `application/json`, mercurius' behaviour is kept (a lone error without data answers with
+ * its own status, e.g. 401 for UNAUTHENTICATED).
+ */
+import { GraphQLError } from 'graphql'
+import mercurius, { type MercuriusContext } from 'mercurius'
+import { isGatewayError } from '../errors.js'
+import { GRAPHQL_RESPONSE_JSON, responseMediaType } from './http.js'
+
+const { defaultErrorFormatter } = mercurius
+
+interface Shaped {
+  error: GraphQLError
+  status: number
+}
+
+type Execution = Parameters<typeof defaultErrorFormatter>[0]
+
+/** Removes anything that looks like a credential from a message (defence in depth). */
+export function scrub (message: string): string {
+  return message
+    .replace(/\b(Bearer|Basic)\s+[\w.~+/=-]+/gi, '$1 [redacted]')
+    .replace(/\b(access_token|refresh_token|client_secret|code|token)(["']?\s*[:=]\s*["']?)[^\s"'&,]+/gi, '$1$2[redacted]')
+    .replace(/\bsntr[a-z]{0,2}_[\w+/=-]+/gi, '[redacted]')
+    .replace(/\b[0-9a-f]{40,}\b/gi, '[redacted]')
+}
+
+const VARIABLE_ERROR = /^Variable "\$/
+
+function make (source: GraphQLError | undefined, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(scrub(message), {
+    nodes: source?.nodes,
+    source: source?.source,
+    positions: source?.positions,
+    path: source?.path,
+    extensions
+  })
+}
+
+/** Mercurius' and Fastify's request-level failures, by their error code. */
+function requestFailure (orig: Error & { code?: unknown, statusCode?: unknown }, source: GraphQLError): Shaped | null {
+  const status = typeof orig.statusCode === 'number' ? orig.statusCode : 400
+  switch (orig.code) {
+    case 'MER_ERR_GQL_CSRF_PREVENTION':
+      return {
+        status: 400,
+        error: make(source, 'This request was refused as a possible cross-site request forgery: send Content-Type application/json, or a GraphQL-Require-Preflight header with GET.', { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' })
+      }
+    case 'MER_ERR_METHOD_NOT_ALLOWED':
+      return { status: 405, error: make(source, 'Only queries may be sent with GET; send mutations with POST.', { code: 'BAD_USER_INPUT', reason: 'METHOD_NOT_ALLOWED' }) }
+    case 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND':
+      return { status: 400, error: make(source, orig.message, { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_NOT_FOUND' }) }
+    case 'MER_ERR_GQL_PERSISTED_QUERY_NOT_SUPPORTED':
+    case 'MER_ERR_GQL_PERSISTED_QUERY_MISMATCH':
+      return { status: 400, error: make(source, orig.message, { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_REQUIRED' }) }
+  }
+  if (typeof orig.code === 'string' && orig.code.startsWith('FST_') && status >= 400 && status < 500) {
+    const message = status === 413
+      ? 'The request body is too large.'
+      : status === 415
+        ? 'Unsupported Content-Type: send application/json.'
+        : 'The request is malformed: send a JSON body {"query", "variables", "operationName"}.'
+    return { status, error: make(source, message, { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' }) }
+  }
+  if (orig instanceof SyntaxError) {
+    return { status: 400, error: make(source, 'The request is not valid JSON (body, variables or extensions).', { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' }) }
+  }
+  return null
+}
+
+function shape (error: GraphQLError, executed: boolean, ctx: MercuriusContext): Shaped[] {
+  const orig = error.originalError as (Error & { code?: unknown, statusCode?: unknown, errors?: unknown }) | undefined
+  if (!executed && VARIABLE_ERROR.test(error.message)) {
+    // Variable coercion (`Variable "$n" got invalid value …`), whatever scalar refused it.
+    return [{ status: 400, error: make(error, error.message, { code: 'BAD_USER_INPUT' }) }]
+  }
+  if (orig === undefined || orig === null) {
+    if (executed) {
+      // graphql-js' own execution errors (a null for a non-null field): schema-level text, no data.
+      return [{ status: 500, error: make(error, error.message, { code: 'INTERNAL_SERVER_ERROR' }) }]
+    }
+    return [{ status: 400, error: make(error, error.message, { code: 'GRAPHQL_VALIDATION_FAILED' }) }]
+  }
+  if (isGatewayError(orig)) {
+    return [{ status: orig.statusCode, error: make(error, orig.message, { ...orig.extensions, code: orig.code }) }]
+  }
+  if (orig.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(orig.errors)) {
+    return orig.errors.flatMap((inner: unknown) => {
+      if (inner instanceof GraphQLError) return shape(inner, false, ctx)
+      if (isGatewayError(inner)) return shape(new GraphQLError(inner.message, { originalError: inner }), false, ctx)
+      // Fastify's body/querystring schema validation: its message names the bad property.
+      const message = inner instanceof Error ? inner.message : 'The request is malformed.'
+      return [{ status: 400, error: make(undefined, `The request is malformed: ${message}.`, { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' }) }]
+    })
+  }
+  if (orig instanceof GraphQLError) return shape(orig, executed, ctx)
+  const failure = requestFailure(orig, error)
+  if (failure !== null) return [failure]
+  ctx.reply?.log.error({ err: { type: orig.name, message: scrub(orig.message), stack: scrub(orig.stack ?? '') }, path: error.path }, 'GraphQL operation failed')
+  return [{ status: 500, error: make(error, 'Internal server error.', { code: 'INTERNAL_SERVER_ERROR' }) }]
+}
+
+export function errorFormatter (execution: Execution, ctx: MercuriusContext): { statusCode: number, response: Execution } {
+  const executed = 'data' in execution
+  const shaped = execution.errors.flatMap((e) => shape(e instanceof GraphQLError ? e : new GraphQLError(String((e as Error).message), { originalError: e as Error }), executed, ctx))
+  const errors = shaped.map((s) => s.error)
+  // Logs each (already scrubbed) message at info and serialises the errors.
+  const { response } = defaultErrorFormatter({ data: execution.data, errors }, ctx)
+  const request = ctx.reply?.request
+  const mediaType = request === undefined ? 'application/json' : responseMediaType(request)
+  const first = shaped[0]?.status ?? 400
+  if (first === 405) ctx.reply?.header('allow', 'POST')
+  if (mediaType === GRAPHQL_RESPONSE_JSON) {
+    if (!executed) return { statusCode: first >= 400 ? first : 400, response: { errors: response.errors } as Execution }
+    return { statusCode: 200, response: response as Execution }
+  }
+  if (!executed) return { statusCode: first, response: response as Execution }
+  const statusCode = execution.data == null && shaped.length === 1 ? first : 200
+  return { statusCode, response: response as Execution }
+}

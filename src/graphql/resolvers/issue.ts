@@ -1,0 +1,129 @@
+import type { GraphQLResolveInfo } from 'graphql'
+import type { MercuriusContext } from 'mercurius'
+import { upstreamError } from '../../errors.js'
+import type { SentryIssue } from '../../sentry/types.js'
+import { bool, date, int, json, list, record, str } from '../coerce.js'
+import type { Assignee, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
+import { fetchIssue, issueField, latestEventLoader, type LoaderFn } from '../loaders.js'
+import type { EventModel, IssueModel, ProjectModel, Scope } from '../models.js'
+import { pageRequest, toConnection } from '../pagination.js'
+import { connectionNodeFields } from '../selection.js'
+import { sortArg } from './organization.js'
+
+/** Event fields that only full events carry: asking for one lists the events with `full=true`. */
+export const FULL_EVENT_FIELDS = ['entries', 'contexts', 'trace', 'sdk', 'release', 'occurrence', 'dateReceived']
+
+type IssuesArgs = Omit<OrganizationissuesArgs, 'projects'> & { projects?: string[] | null }
+
+/** The organization's issue search; shared by Organization.issues and Project.issues. */
+export async function listIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs, _info?: GraphQLResolveInfo) {
+  const req = pageRequest(args)
+  const page = await ctx.gw.client(scope.connectionId).issues.list(scope.org, {
+    cursor: req.cursor,
+    limit: req.perPage,
+    query: args.query ?? undefined,
+    sort: sortArg(args.sort),
+    statsPeriod: args.statsPeriod ?? undefined,
+    environment: args.environment ?? undefined,
+    projects: args.projects ?? undefined
+  })
+  return toConnection(page, req, (data): IssueModel => ({ scope, data, full: false }))
+}
+
+function assignee (raw: unknown): Assignee | null {
+  const a = record(raw)
+  if (a === null) return null
+  return {
+    type: a.type === 'team' ? 'TEAM' : 'USER',
+    id: str(a.id) ?? '',
+    name: str(a.name) ?? '',
+    email: str(a.email)
+  }
+}
+
+function issueTags (data: Record<string, unknown>): IssueTag[] {
+  const out: IssueTag[] = []
+  for (const item of list(data.tags)) {
+    const t = record(item)
+    const key = t === null ? null : str(t.key)
+    if (t !== null && key !== null) out.push({ key, name: str(t.name), totalValues: int(t.totalValues) })
+  }
+  return out
+}
+
+export function tagValue (raw: Record<string, unknown>): TagValue {
+  return {
+    key: str(raw.key),
+    value: str(raw.value),
+    name: str(raw.name),
+    count: int(raw.count),
+    firstSeen: date(raw.firstSeen),
+    lastSeen: date(raw.lastSeen)
+  }
+}
+
+const d = (issue: IssueModel): SentryIssue & Record<string, unknown> => issue.data
+
+export const issueResolvers: Resolvers = {
+  Issue: {
+    id: (i) => str(d(i).id) ?? '',
+    shortId: (i) => str(d(i).shortId) ?? '',
+    title: (i) => str(d(i).title) ?? '',
+    culprit: (i) => str(d(i).culprit),
+    level: (i) => str(d(i).level) ?? 'error',
+    status: (i) => str(d(i).status) ?? 'unresolved',
+    substatus: (i) => str(d(i).substatus),
+    priority: (i) => str(d(i).priority),
+    count: (i) => {
+      const c = str(d(i).count)
+      return c !== null && /^-?\d+$/.test(c) ? c : '0'
+    },
+    userCount: (i) => int(d(i).userCount) ?? 0,
+    firstSeen: (i) => date(d(i).firstSeen),
+    lastSeen: (i) => date(d(i).lastSeen),
+    permalink: (i) => str(d(i).permalink) ?? '',
+    type: (i) => str(d(i).type),
+    issueType: (i) => str(d(i).issueType),
+    issueCategory: (i) => str(d(i).issueCategory),
+    platform: (i) => str(d(i).platform),
+    logger: (i) => str(d(i).logger),
+    hasSeen: (i) => bool(d(i).hasSeen),
+    isBookmarked: (i) => bool(d(i).isBookmarked),
+    isSubscribed: (i) => bool(d(i).isSubscribed),
+    isPublic: (i) => bool(d(i).isPublic),
+    isUnhandled: (i) => bool(d(i).isUnhandled),
+    numComments: (i) => int(d(i).numComments),
+    metadata: (i) => json(d(i).metadata),
+    statusDetails: (i) => json(d(i).statusDetails),
+    assignedTo: (i) => assignee(d(i).assignedTo),
+    raw: (i) => i.data,
+    // The issue embeds its project's id, slug, name and platform: no upstream call for those.
+    project: async (i, _args, ctx): Promise<ProjectModel> => {
+      const ref = record(d(i).project) ?? record((await fetchIssue(ctx, i.scope, i.data.id)).project)
+      if (ref === null) throw upstreamError('Sentry returned an issue without its project.')
+      return { scope: i.scope, data: ref as ProjectModel['data'], full: false }
+    },
+    events: async (i, args, { gw }, info) => {
+      const req = pageRequest(args)
+      const full = [...connectionNodeFields(info)].some((f) => FULL_EVENT_FIELDS.includes(f))
+      const page = await gw.client(i.scope.connectionId).issues.listEvents(i.scope.org, i.data.id, {
+        cursor: req.cursor, perPage: req.perPage, ...(full ? { full: true } : {})
+      })
+      return toConnection(page, req, (data): EventModel => ({ scope: i.scope, issueId: i.data.id, data, full: full && Array.isArray(data.entries) }))
+    },
+    tagValues: async (i, { key, ...args }, { gw }) => {
+      const req = pageRequest(args)
+      const page = await gw.client(i.scope.connectionId).issues.listTagValues(i.scope.org, i.data.id, key, {
+        cursor: req.cursor, perPage: req.perPage
+      })
+      return toConnection(page, req, tagValue)
+    }
+  }
+}
+
+export const issueLoaders: { Issue: Record<string, LoaderFn<IssueModel>> } = {
+  Issue: {
+    latestEvent: latestEventLoader,
+    tags: issueField('tags', issueTags)
+  }
+}

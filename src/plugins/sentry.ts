@@ -1,0 +1,35 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Dispatcher } from 'undici'
+import type { Config } from '../config.js'
+import { createSentryGateway } from '../sentry/gateway.js'
+import type { SentryGateway } from '../sentry/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The refresh-, rate- and region-aware Sentry client (src/sentry). */
+    sentry: SentryGateway
+  }
+}
+
+export interface SentryPluginOptions {
+  config: Config
+  now?: () => number
+  /** Injected undici dispatcher (tests); by default one Agent per app, closed with the app. */
+  dispatcher?: Dispatcher
+}
+
+/** Decorates `app.sentry`; closes the upstream HTTP agent when the app closes. */
+export default fp(async function sentryPlugin (app: FastifyInstance, opts: SentryPluginOptions) {
+  const gateway = createSentryGateway({
+    config: opts.config,
+    store: app.store,
+    dispatcher: opts.dispatcher,
+    now: opts.now,
+    logger: app.log.child({ component: 'sentry' })
+  })
+  app.decorate('sentry', gateway)
+  app.addHook('onClose', async () => {
+    await gateway.close()
+  })
+}, { name: 'sentry', dependencies: ['database'] })

@@ -1,0 +1,227 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import formbody from '@fastify/formbody'
+import type { Config } from '../config.js'
+import { currentUserId, ensureUserId } from '../identity.js'
+import {
+  describeTokenError, readTokenResponse, takeConnectFlow,
+  VERIFIER_COOKIE, STATE_COOKIE, type PendingFlow
+} from '../plugins/sentry-oauth.js'
+import { CALLBACK_PATH } from '../pages/registration.js'
+import { renderMessage, type PopupMessage } from '../pages/message.js'
+import { checkCsrf } from './csrf.js'
+
+export interface ConnectRoutesOptions {
+  config: Config
+  now?: () => number
+}
+
+/**
+ * A same-origin path to return to, or null. It must start with exactly one "/" (not "//" or
+ * "/\", which browsers read as another host), contain no backslash or control character, and
+ * resolve to our own origin. The connect endpoints themselves are refused to avoid loops.
+ */
+export function safeReturnTo (raw: unknown, publicOrigin: string): string | null {
+  if (raw === undefined) return '/'
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) return null
+  if (!raw.startsWith('/') || raw.startsWith('//')) return null
+  if (/[\\\u0000-\u001f\u007f]/.test(raw)) return null
+  let url: URL
+  try {
+    url = new URL(raw, publicOrigin)
+  } catch {
+    /* c8 ignore next 2 -- a path starting with a single "/" always parses against an origin */
+    return null
+  }
+  if (url.origin !== publicOrigin) return null
+  if (url.pathname.startsWith('/connect/') || url.pathname.startsWith('/oauth/')) return null
+  return url.pathname + url.search + url.hash
+}
+
+/** Popups opened by the landing page must keep their link to it (see security.ts). */
+const KEEP_OPENER = { crossOriginOpenerPolicy: { policy: 'unsafe-none' as const } }
+
+function sendPage (reply: FastifyReply, status: number, page: string): FastifyReply {
+  return reply.code(status)
+    .header('Cache-Control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(page)
+}
+
+const STATE_WORDS: Record<'missing' | 'no-flow' | 'mismatch' | 'expired', string> = {
+  missing: 'Sentry’s answer carried no state, so it cannot be matched to a connection you started.',
+  'no-flow': 'No connection was in progress in this browser: it already finished, or it was started in another browser or session.',
+  mismatch: 'Sentry’s answer does not belong to the connection started in this browser.',
+  expired: 'The connection took longer than 10 minutes, so it expired.'
+}
+
+const AUTHORIZE_ERROR_WORDS: Record<string, string> = {
+  invalid_scope: 'Sentry refused one of the requested permissions (invalid_scope). The administrator should check SENTRY_SCOPES.',
+  invalid_request: 'Sentry found the request incomplete or malformed (invalid_request).',
+  unauthorized_client: 'Sentry does not let this application connect in this way (unauthorized_client).',
+  unsupported_response_type: 'Sentry does not support the requested response type (unsupported_response_type).',
+  server_error: 'Sentry had an internal error while authorizing (server_error).',
+  temporarily_unavailable: 'Sentry is temporarily unavailable (temporarily_unavailable).'
+}
+
+export default async function connectRoutes (app: FastifyInstance, opts: ConnectRoutesOptions): Promise<void> {
+  const { config } = opts
+  const now = opts.now ?? Date.now
+  const publicOrigin = new URL(config.publicUrl).origin
+  const https = config.publicUrl.startsWith('https:')
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
+
+  /** The page that ends a flow; in popup mode it also posts the result to the opener. */
+  function finish (reply: FastifyReply, flow: PendingFlow | null, status: number, title: string, paragraphs: string[], message: PopupMessage): FastifyReply {
+    return sendPage(reply, status, renderMessage({
+      title,
+      paragraphs,
+      kind: message.type === 'sentry-connected' ? 'ok' : 'error',
+      continueTo: flow?.returnTo ?? '/',
+      ...(flow?.mode === 'popup' ? { popup: { message, targetOrigin: flow.messageOrigin } } : {})
+    }))
+  }
+
+  function fail (reply: FastifyReply, flow: PendingFlow | null, status: number, code: string, message: string): FastifyReply {
+    return finish(reply, flow, status, 'Could not connect to Sentry', [message], { type: 'sentry-connect-failed', error: code, message })
+  }
+
+  /** The plugin clears its cookies when it exchanges a code; every other ending clears them here. */
+  function clearOAuthCookies (reply: FastifyReply): void {
+    const names = https ? ['__Host-oauth2-code-verifier', '__Host-oauth2-redirect-state'] : [VERIFIER_COOKIE, STATE_COOKIE]
+    for (const name of names) {
+      reply.clearCookie(name, { path: https ? '/' : '/oauth/sentry', secure: https || config.production, httpOnly: true, sameSite: 'lax' })
+    }
+  }
+
+  app.get('/connect/sentry', { helmet: KEEP_OPENER }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>
+    if (!app.hasDecorator('sentryOAuth2')) {
+      return sendPage(reply, 503, renderMessage({
+        title: 'Sentry is not configured',
+        paragraphs: ['This gateway has no Sentry OAuth application yet, so it cannot connect. The administrator can find the values to register under Setup.'],
+        kind: 'error',
+        continueTo: '/setup/sentry',
+        continueLabel: 'Setup'
+      }))
+    }
+    const returnTo = safeReturnTo(query.returnTo, publicOrigin)
+    if (returnTo === null) {
+      return fail(reply, null, 400, 'invalid_return_to', 'The address to return to after connecting is not a page of this gateway, so it was refused.')
+    }
+    const mode = query.mode
+    if (mode !== undefined && mode !== 'popup' && mode !== 'redirect') {
+      return fail(reply, null, 400, 'invalid_mode', 'The connection mode must be "popup" or "redirect".')
+    }
+    let messageOrigin = publicOrigin
+    if (query.origin !== undefined) {
+      if (typeof query.origin !== 'string' || (query.origin !== publicOrigin && !config.allowedOrigins.includes(query.origin))) {
+        return fail(reply, null, 400, 'invalid_origin', 'The page that opened this window is not one this gateway may report to.')
+      }
+      messageOrigin = query.origin
+    }
+    await ensureUserId(request, reply, app.store)
+    request.sentryConnectIntent = { returnTo, mode: mode === 'popup' ? 'popup' : 'redirect', messageOrigin }
+    const authorizationUri = await app.sentryOAuth2.generateAuthorizationUri(request, reply)
+    return reply.header('Cache-Control', 'no-store').redirect(authorizationUri, 302)
+  })
+
+  app.get(CALLBACK_PATH, { helmet: KEEP_OPENER }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>
+    const check = takeConnectFlow(request, now())
+    if (!check.ok) {
+      clearOAuthCookies(reply)
+      request.log.warn({ reason: check.reason }, 'sentry connect: state check failed')
+      return fail(reply, check.flow, 400, 'invalid_state', `${STATE_WORDS[check.reason]} Nothing was stored. Please connect again.`)
+    }
+    const { flow } = check
+    if (query.error !== undefined) {
+      clearOAuthCookies(reply)
+      const error = typeof query.error === 'string' && /^[a-z_]{1,64}$/.test(query.error) ? query.error : 'unknown_error'
+      if (error === 'access_denied') {
+        return fail(reply, flow, 403, 'access_denied', 'You declined the connection on Sentry, so nothing was connected or stored. You can connect again at any time.')
+      }
+      return fail(reply, flow, 400, error, `${AUTHORIZE_ERROR_WORDS[error] ?? `Sentry answered with an error (${error}).`} Nothing was stored.`)
+    }
+    if (typeof query.code !== 'string' || query.code === '') {
+      clearOAuthCookies(reply)
+      return fail(reply, flow, 400, 'missing_code', 'Sentry’s answer carried no authorization code. Nothing was stored. Please connect again.')
+    }
+    /* c8 ignore next 3 -- only a flow started before a restart without credentials gets here */
+    if (!app.hasDecorator('sentryOAuth2')) {
+      return fail(reply, flow, 400, 'not_configured', 'This gateway has no Sentry OAuth application configured.')
+    }
+
+    let raw: Record<string, unknown>
+    try {
+      // Sends code, redirect_uri, code_verifier (from the cookie) and the client credentials in
+      // the form body, and clears the plugin's state and verifier cookies.
+      const token = await app.sentryOAuth2.getAccessTokenFromAuthorizationCodeFlow(request, reply)
+      raw = token.token as unknown as Record<string, unknown>
+    } catch (err) {
+      const failure = describeTokenError(err)
+      request.log.warn({ upstreamStatus: failure.upstreamStatus, oauthError: failure.oauthError, code: failure.code }, 'sentry connect: token exchange failed')
+      return fail(reply, flow, failure.status, failure.code, failure.message)
+    }
+    const exchanged = readTokenResponse(raw, config.sentryScopes)
+    if (exchanged === null) {
+      request.log.warn('sentry connect: token response lacked access_token or user')
+      return fail(reply, flow, 424, 'bad_token_response', 'Sentry’s token response was missing the access token or the user. Nothing was stored. Please try again.')
+    }
+
+    let organizations
+    try {
+      organizations = await app.sentry.discoverOrganizations(exchanged.accessToken)
+    } catch (err) {
+      request.log.warn({ code: (err as { code?: unknown }).code }, 'sentry connect: listing organizations failed')
+      return fail(reply, flow, 424, 'organizations_unavailable', 'Sentry issued a token, but listing your organizations with it failed, so nothing was stored. Please try again in a moment.')
+    }
+
+    const userId = await ensureUserId(request, reply, app.store)
+    const connection = await app.store.saveConnection({
+      userId,
+      sentryUser: exchanged.sentryUser,
+      scopes: exchanged.scopes,
+      scopingOrgId: exchanged.scopingOrgId,
+      expiresAt: exchanged.expiresAt,
+      accessToken: exchanged.accessToken,
+      refreshToken: exchanged.refreshToken,
+      organizations: organizations.map(o => ({ orgId: String(o.id), slug: o.slug, name: o.name, regionUrl: o.links.regionUrl }))
+    })
+    request.log.info({ connectionId: connection.id, organizations: connection.organizations.length }, 'sentry connect: connection stored')
+
+    if (flow.mode === 'popup') {
+      const names = connection.organizations.map(o => o.name)
+      return finish(reply, flow, 200, 'Connected to Sentry', [
+        names.length === 0 ? 'Connected. The token reaches no organization yet.' : `Connected: ${names.join(', ')}.`
+      ], { type: 'sentry-connected', connectionId: connection.id, organizations: connection.organizations.map(o => o.slug) })
+    }
+    return reply.header('Cache-Control', 'no-store').redirect(flow.returnTo === '/' ? '/?connected=1' : flow.returnTo, 303)
+  })
+
+  app.post('/connections/:id/disconnect', async (request, reply) => {
+    const { id } = request.params as { id: string }
+    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>
+    const back = { continueTo: '/', kind: 'error' as const }
+    const failure = checkCsrf(request, publicOrigin, body.csrf)
+    if (failure !== null) {
+      request.log.warn({ failure }, 'disconnect refused: CSRF check failed')
+      return sendPage(reply, 403, renderMessage({
+        ...back,
+        title: 'Disconnect refused',
+        paragraphs: ['This request did not come from the gateway’s own page in this browser, so nothing was changed. Open your connections and use the Disconnect button there.']
+      }))
+    }
+    const userId = await currentUserId(request, app.store)
+    const deleted = userId !== null && await app.store.deleteConnection(userId, id)
+    if (!deleted) {
+      return sendPage(reply, 404, renderMessage({
+        ...back,
+        title: 'No such connection',
+        paragraphs: ['That connection does not exist or is not yours; nothing was changed.']
+      }))
+    }
+    request.log.info({ connectionId: id }, 'sentry connection disconnected')
+    return reply.redirect('/?disconnected=1', 303)
+  })
+}
+

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import { ensureUserId } from '../identity.js'
+import { renderHome } from '../pages/home.js'
+import { renderSetup } from '../pages/setup.js'
+import { registrationValues, sentryAuthorizedApplicationsUrl } from '../pages/registration.js'
+import { APP_CSS, CONNECT_JS, POPUP_RESULT_JS } from '../pages/assets.js'
+import { csrfToken } from './csrf.js'
+
+export interface PageRoutesOptions {
+  config: Config
+  now?: () => number
+}
+
+const ASSETS: Record<string, { type: string, body: string }> = {
+  'app.css': { type: 'text/css; charset=utf-8', body: APP_CSS },
+  'connect.js': { type: 'text/javascript; charset=utf-8', body: CONNECT_JS },
+  'popup-result.js': { type: 'text/javascript; charset=utf-8', body: POPUP_RESULT_JS }
+}
+
+/** GET / (landing page: scopes, Connect, connections), GET /setup/sentry, and /assets/*. */
+export default async function pageRoutes (app: FastifyInstance, opts: PageRoutesOptions): Promise<void> {
+  const { config } = opts
+  const now = opts.now ?? Date.now
+
+  app.get('/', async (request, reply) => {
+    // The first visit creates the platform user (src/identity.ts is the one place that decides).
+    const userId = await ensureUserId(request, reply, app.store)
+    const connections = await app.store.listConnections(userId)
+    const q = request.query as Record<string, unknown>
+    const page = renderHome({
+      scopes: config.sentryScopes,
+      connections,
+      csrfToken: csrfToken(request),
+      authorizedApplicationsUrl: sentryAuthorizedApplicationsUrl(config.sentryUrl),
+      oauthConfigured: app.hasDecorator('sentryOAuth2'),
+      notice: q.connected === '1' ? 'connected' : q.disconnected === '1' ? 'disconnected' : null,
+      now: new Date(now())
+    })
+    return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page)
+  })
+
+  app.get('/setup/sentry', async (_request, reply) => {
+    const page = renderSetup(registrationValues(config), app.hasDecorator('sentryOAuth2'))
+    return reply.type('text/html; charset=utf-8').send(page)
+  })
+
+  for (const [name, asset] of Object.entries(ASSETS)) {
+    app.get(`/assets/${name}`, async (_request, reply) => {
+      return reply.header('Cache-Control', 'public, max-age=300').type(asset.type).send(asset.body)
+    })
+  }
+}

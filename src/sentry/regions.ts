@@ -1,0 +1,125 @@
+import type { OrganizationRecord } from '../db/store.js'
+import { isGatewayError } from '../errors.js'
+import type { Logger } from './http.js'
+
+/**
+ * Region routing (facts.md §4 "Region routing"): each organization names the host that serves
+ * its org-scoped API (`links.regionUrl`, e.g. https://us.sentry.io). OAuth and non-org calls stay
+ * on SENTRY_URL. Self-hosted answers its own base URL. Whatever goes wrong, we fall back to
+ * SENTRY_URL, which proxies org-scoped calls to the right region.
+ */
+
+/** How long a resolved region is trusted, and how long a failed lookup keeps SENTRY_URL. */
+const RESOLVED_TTL_MS = 60 * 60 * 1000
+const FAILED_TTL_MS = 60 * 1000
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+
+/**
+ * The region base URL to use, or null when it is unusable. The bearer token goes wherever this
+ * points, so only hosts of the configured Sentry are accepted: the same host, one of its
+ * subdomains (us.sentry.io for sentry.io), or loopback when Sentry itself is on loopback.
+ */
+export function acceptableRegionUrl (regionUrl: string | null | undefined, sentryUrl: string): string | null {
+  if (typeof regionUrl !== 'string' || regionUrl === '') return null
+  let region: URL
+  let base: URL
+  try {
+    region = new URL(regionUrl)
+    base = new URL(sentryUrl)
+  } catch {
+    return null
+  }
+  if (region.protocol !== base.protocol) return null
+  if (region.username !== '' || region.password !== '' || region.search !== '' || region.hash !== '') return null
+  const host = region.hostname.toLowerCase()
+  const baseHost = base.hostname.toLowerCase()
+  const trusted = host === baseHost || host.endsWith(`.${baseHost}`) || (LOOPBACK.has(host) && LOOPBACK.has(baseHost))
+  if (!trusted) return null
+  return region.href.replace(/\/+$/, '')
+}
+
+export interface RegionRoutesOptions {
+  sentryUrl: string
+  now: () => number
+  /** The connection's stored organizations (seed); called once. */
+  loadStored: () => Promise<OrganizationRecord[]>
+  /** GET /api/0/organizations/{org}/ on SENTRY_URL → links.regionUrl. */
+  lookup: (org: string) => Promise<string | null>
+  logger?: Logger
+}
+
+/** Per-connection cache of organization → base URL. */
+export class RegionRoutes {
+  private readonly cache = new Map<string, { baseUrl: string, until: number }>()
+  private readonly lookups = new Map<string, Promise<string>>()
+  private seeded: Promise<void> | null = null
+
+  constructor (private readonly options: RegionRoutesOptions) {}
+
+  async baseUrlFor (org: string): Promise<string> {
+    const key = org.toLowerCase()
+    const hit = this.cached(key)
+    if (hit !== null) return hit
+    this.seeded ??= this.seed()
+    await this.seeded
+    const seededHit = this.cached(key)
+    if (seededHit !== null) return seededHit
+    let lookup = this.lookups.get(key)
+    if (lookup === undefined) {
+      lookup = this.resolve(org, key).finally(() => this.lookups.delete(key))
+      this.lookups.set(key, lookup)
+    }
+    return await lookup
+  }
+
+  /** The region host could not be reached: use SENTRY_URL for this organization for a while. */
+  failed (org: string, baseUrl: string): void {
+    const key = org.toLowerCase()
+    if (this.cache.get(key)?.baseUrl === baseUrl) this.set(key, this.options.sentryUrl, FAILED_TTL_MS)
+    this.options.logger?.warn({ org: key }, 'sentry region unreachable; using SENTRY_URL')
+  }
+
+  private cached (key: string): string | null {
+    const hit = this.cache.get(key)
+    if (hit === undefined) return null
+    if (hit.until <= this.options.now()) {
+      this.cache.delete(key)
+      return null
+    }
+    return hit.baseUrl
+  }
+
+  private set (key: string, baseUrl: string, ttlMs: number): void {
+    this.cache.set(key, { baseUrl, until: this.options.now() + ttlMs })
+  }
+
+  private async seed (): Promise<void> {
+    try {
+      for (const o of await this.options.loadStored()) {
+        const url = acceptableRegionUrl(o.regionUrl, this.options.sentryUrl)
+        if (url === null) continue
+        this.set(o.slug.toLowerCase(), url, RESOLVED_TTL_MS)
+        this.set(o.orgId.toLowerCase(), url, RESOLVED_TTL_MS)
+      }
+    } catch {
+      // The stored list is only a shortcut; the lookup below still works.
+    }
+  }
+
+  private async resolve (org: string, key: string): Promise<string> {
+    try {
+      const url = acceptableRegionUrl(await this.options.lookup(org), this.options.sentryUrl)
+      if (url !== null) {
+        this.set(key, url, RESOLVED_TTL_MS)
+        return url
+      }
+    } catch (err) {
+      // The connection itself is unusable: the call would fail the same way, so say so now.
+      if (isGatewayError(err) && (err.code === 'RECONNECT_REQUIRED' || err.code === 'NOT_CONNECTED')) throw err
+      // Any other failure: SENTRY_URL (below).
+    }
+    this.set(key, this.options.sentryUrl, FAILED_TTL_MS)
+    return this.options.sentryUrl
+  }
+}

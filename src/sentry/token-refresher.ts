@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Store, TokenRecord } from '../db/store.js'
+import { GatewayError, isGatewayError, reconnectRequired, upstreamTimeout } from '../errors.js'
+import { type AccessToken, InvalidGrantError, type Logger, type SentryHttp, type TokenSource } from './http.js'
+
+/**
+ * The token lifecycle of stored connections (issue 4 §2, facts.md §2–3).
+ *
+ * Sentry rotates BOTH tokens on every refresh, in place and without locking: two refreshes of one
+ * connection leave one caller with dead tokens, and the loser's next refresh gets invalid_grant.
+ * So a connection is refreshed by at most one caller at a time:
+ *  - in-process, concurrent callers share one promise per connection (single flight);
+ *  - across processes sharing the database, the refresher takes the row's lease first; a process
+ *    that cannot get it polls until the token row's version moves (someone refreshed: use those
+ *    tokens) or the lease expires (its holder died: take over).
+ * The rotated pair is saved (compare-and-swap on the version) before anyone uses it. Only an
+ * invalid_grant on a row nobody has touched meanwhile marks the connection REVOKED.
+ */
+
+export interface TokenRefresherOptions {
+  store: Store
+  http: Pick<SentryHttp, 'refreshTokens'>
+  /** Refresh when the access token expires within this many seconds. */
+  refreshWindowSeconds: number
+  now?: () => number
+  /** The lease owner id: unique per app instance. */
+  owner?: string
+  /** How long a lease protects a refresh in flight; must outlast the refresh POST. */
+  leaseTtlMs?: number
+  /** How often a process waiting on another one's lease re-reads the token row. */
+  pollIntervalMs?: number
+  /** The longest wait for another holder's lease before UPSTREAM_TIMEOUT (default lease TTL + 5 s). */
+  maxLeaseWaitMs?: number
+  logger?: Logger
+}
+
+export interface TokenRefresher {
+  readonly owner: string
+  /** A token to use now; refreshed first when it expires within the refresh window. */
+  current (connectionId: string): Promise<AccessToken>
+  /** After a 401 "Token expired"/"Invalid token" on `used`: refresh unless someone already did. */
+  afterUnauthorized (connectionId: string, used: AccessToken): Promise<void>
+  /** Single-flight refresh of the row at `staleVersion` (a no-op if the row has moved on). */
+  refresh (connectionId: string, staleVersion: number): Promise<TokenRecord>
+  tokenSource (connectionId: string): TokenSource
+}
+
+/** Why a connection is marked REVOKED after Sentry refused its refresh token. */
+export const REVOKED_INVALID_GRANT = 'Sentry refused the refresh token (access revoked or expired)'
+export const REVOKED_NO_REFRESH_TOKEN = 'the access token expired and there is no refresh token'
+
+export const DEFAULT_LEASE_TTL_MS = 30_000
+
+export function createTokenRefresher (options: TokenRefresherOptions): TokenRefresher {
+  const { store, http, logger } = options
+  const now = options.now ?? Date.now
+  const owner = options.owner ?? randomUUID()
+  const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
+  const pollIntervalMs = options.pollIntervalMs ?? 25
+  const maxLeaseWaitMs = options.maxLeaseWaitMs ?? leaseTtlMs + 5000
+  const windowMs = options.refreshWindowSeconds * 1000
+  const inflight = new Map<string, { version: number, promise: Promise<TokenRecord> }>()
+
+  const expiresWithinWindow = (row: TokenRecord): boolean =>
+    row.expiresAt !== null && row.expiresAt.getTime() - now() <= windowMs
+  const isExpired = (row: TokenRecord): boolean =>
+    row.expiresAt !== null && row.expiresAt.getTime() <= now()
+
+  /** No token row: the connection was revoked (tokens are deleted with it) or removed. */
+  async function missingTokens (connectionId: string): Promise<GatewayError> {
+    const connection = await store.getConnection(connectionId)
+    if (connection?.status === 'REVOKED') {
+      return reconnectRequired(connectionId, connection.statusReason ?? 'access revoked')
+    }
+    return new GatewayError('NOT_CONNECTED', 'This Sentry connection no longer exists. Connect to Sentry first.')
+  }
+
+  async function readRow (connectionId: string): Promise<TokenRecord> {
+    const row = await store.getTokens(connectionId)
+    if (row === null) throw await missingTokens(connectionId)
+    return row
+  }
+
+  /** The refresh POST itself, under the lease, for the row at `row.version`. */
+  async function rotate (connectionId: string, row: TokenRecord): Promise<TokenRecord> {
+    if (row.refreshToken === null) {
+      if (!isExpired(row)) return row
+      if (await store.markRevoked(connectionId, REVOKED_NO_REFRESH_TOKEN, row.version)) {
+        throw reconnectRequired(connectionId, REVOKED_NO_REFRESH_TOKEN)
+      }
+      return await readRow(connectionId)
+    }
+    let tokens
+    try {
+      tokens = await http.refreshTokens(row.refreshToken)
+    } catch (err) {
+      if (!(err instanceof InvalidGrantError)) throw err
+      // Another process may have rotated the pair (its lease expired, or an older gateway
+      // without leases): then the row has moved on and its tokens are good.
+      const current = await store.getTokens(connectionId)
+      if (current !== null && current.version !== row.version) return current
+      if (await store.markRevoked(connectionId, REVOKED_INVALID_GRANT, row.version)) {
+        logger?.warn({ connectionId }, 'sentry connection revoked: refresh token refused')
+        throw reconnectRequired(connectionId, REVOKED_INVALID_GRANT)
+      }
+      return await readRow(connectionId)
+    }
+    // Sentry always rotates; keep the old refresh token if a server does not (RFC 6749 §6).
+    const saved = await store.replaceTokens(connectionId, row.version, {
+      ...tokens, refreshToken: tokens.refreshToken ?? row.refreshToken
+    })
+    if (saved !== null) return saved
+    // The row changed under our lease (a reconnect stored a new grant): the stored tokens win.
+    return await readRow(connectionId)
+  }
+
+  async function refreshUnderLease (connectionId: string, staleVersion: number): Promise<TokenRecord> {
+    // Real time, not the injectable clock: this bounds an actual wait.
+    const giveUpAt = Date.now() + maxLeaseWaitMs
+    for (;;) {
+      const row = await readRow(connectionId)
+      if (row.version !== staleVersion) return row
+      if (await store.acquireRefreshLease(connectionId, owner, leaseTtlMs)) {
+        try {
+          // Another process may have refreshed and released between our read and our lease.
+          const fresh = await readRow(connectionId)
+          if (fresh.version !== staleVersion) return fresh
+          return await rotate(connectionId, fresh)
+        } finally {
+          await store.releaseRefreshLease(connectionId, owner).catch(() => {})
+        }
+      }
+      if (Date.now() > giveUpAt) throw upstreamTimeout()
+      await sleep(pollIntervalMs + Math.floor(Math.random() * pollIntervalMs))
+    }
+  }
+
+  function refresh (connectionId: string, staleVersion: number): Promise<TokenRecord> {
+    const running = inflight.get(connectionId)
+    if (running !== undefined) {
+      if (running.version >= staleVersion) return running.promise
+      // A refresh of an older row is finishing: let it land, then look again.
+      return running.promise.catch(() => null).then(async () => await refresh(connectionId, staleVersion))
+    }
+    const promise = refreshUnderLease(connectionId, staleVersion).finally(() => {
+      if (inflight.get(connectionId)?.promise === promise) inflight.delete(connectionId)
+    })
+    inflight.set(connectionId, { version: staleVersion, promise })
+    return promise
+  }
+
+  async function current (connectionId: string): Promise<AccessToken> {
+    let row = await readRow(connectionId)
+    if (expiresWithinWindow(row)) {
+      try {
+        row = await refresh(connectionId, row.version)
+      } catch (err) {
+        // Refreshing early failed for a passing reason: the current token still works until it expires.
+        const passing = isGatewayError(err) && (err.code === 'UPSTREAM_ERROR' || err.code === 'UPSTREAM_TIMEOUT' || err.code === 'RATE_LIMITED')
+        if (!passing || isExpired(row)) throw err
+        logger?.warn({ connectionId, code: (err as GatewayError).code }, 'sentry token refresh ahead of expiry failed; using the current token')
+      }
+    }
+    return { value: row.accessToken, version: row.version }
+  }
+
+  return {
+    owner,
+    current,
+    refresh,
+    async afterUnauthorized (connectionId, used) {
+      await refresh(connectionId, used.version)
+    },
+    tokenSource (connectionId) {
+      return {
+        current: async () => await current(connectionId),
+        afterUnauthorized: async (used) => { await refresh(connectionId, used.version) }
+      }
+    }
+  }
+}

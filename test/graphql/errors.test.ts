@@ -1,0 +1,150 @@
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { codes, connectViewer, emulatorCall, gql, sessionCookie } from '../helpers/graphql.js'
+
+/** A test app whose log lines are kept, to check that no secret reaches them. */
+async function appWithLogs (t: Tap.Test, env: Record<string, string> = {}): Promise<TestApp & { logs: string[] }> {
+  const logs: string[] = []
+  const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
+  const ta = await buildTestApp(t, { env, deps: { logger: { level: 'info', stream } } })
+  return { ...ta, logs }
+}
+
+type TapTest = Parameters<Parameters<typeof t.test>[1]>[0]
+declare namespace Tap { type Test = TapTest }
+
+const ISSUE_QUERY = '{ organization(slug: "acme") { slug issues(first: 2, query: "") { nodes { id } } } }'
+
+t.test('UNAUTHENTICATED without a session, or with a session of an unknown user', async (t) => {
+  const { app } = await buildTestApp(t)
+  const anonymous = await gql(app, '{ viewer { id } }')
+  t.same(codes(anonymous), ['UNAUTHENTICATED'])
+  t.equal(anonymous.body.data, null)
+  t.equal(anonymous.status, 401, 'application/json: a lone error without data keeps its status')
+  for (const q of ['{ organizations { slug } }', '{ organization(slug: "acme") { slug } }', 'mutation { disconnect(connectionId: "x") }']) {
+    t.same(codes(await gql(app, q)), ['UNAUTHENTICATED'], q)
+  }
+  const stranger = await gql(app, '{ viewer { id } }', { cookie: sessionCookie(app, 'no-such-user') })
+  t.same(codes(stranger), ['UNAUTHENTICATED'])
+})
+
+t.test('NOT_CONNECTED for an organization no connection reaches; partial data for the rest', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta)
+  const res = await gql(ta.app, '{ viewer { id } organization(slug: "initech") { slug } }', { cookie: v.cookie })
+  t.same(codes(res), ['NOT_CONNECTED'])
+  t.equal(res.status, 200)
+  t.same(res.body.data, { viewer: { id: v.userId }, organization: null })
+  t.same(res.body.errors?.[0]?.path, ['organization'])
+  const none = await connectViewer(ta, { sentryUserId: '5' })
+  t.same(codes(await gql(ta.app, '{ organization(slug: "acme") { slug } }', { cookie: none.cookie })), ['NOT_CONNECTED'])
+})
+
+t.test('NOT_FOUND for an unknown issue, project or release, next to the fields that succeed', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta)
+  const res = await gql(ta.app, `{ organization(slug: "acme") {
+    slug
+    issue(id: "999999999") { id }
+    project(slug: "no-such-project") { slug }
+    release(version: "no-such-release") { version }
+    projects(first: 1) { nodes { slug } }
+  } }`, { cookie: v.cookie })
+  t.same(codes(res).sort(), ['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'])
+  t.equal(res.body.data.organization.slug, 'acme')
+  t.equal(res.body.data.organization.issue, null)
+  t.equal(res.body.data.organization.projects.nodes.length, 1)
+  const gone = await gql(ta.app, 'mutation { disconnect(connectionId: "no-such-connection") }', { cookie: v.cookie })
+  t.same(codes(gone), ['NOT_FOUND'])
+})
+
+t.test('FORBIDDEN with requiredScopes when the token lacks event:read', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta, { scopes: ['org:read', 'project:read'] })
+  const res = await gql(ta.app, `{ organization(slug: "acme") {
+    slug projects(first: 1) { nodes { slug } } issue(id: "1") { id }
+  } }`, { cookie: v.cookie })
+  t.same(codes(res), ['FORBIDDEN'])
+  t.ok((res.body.errors?.[0]?.extensions?.requiredScopes as string[]).includes('event:read'))
+  t.equal(res.body.data.organization.projects.nodes.length, 1, 'fields the token may read still answer')
+  const list = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  t.same(codes(list), ['FORBIDDEN'])
+  t.equal(list.body.data.organization, null, 'a failing non-null connection nulls its nullable parent')
+})
+
+t.test('RECONNECT_REQUIRED once Sentry revoked the grant, and for the stored revoked connection after', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta)
+  t.notOk((await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })).body.errors)
+  await emulatorCall(ta.emulator, 'POST', '/_emulator/tokens/revoke', {})
+  const res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  t.same(codes(res), ['RECONNECT_REQUIRED'])
+  t.match(res.body.errors?.[0]?.extensions, { connectionId: v.connection.id, reconnectUrl: '/connect/sentry' })
+  const after = await gql(ta.app, '{ viewer { connections { id status statusReason } } organizations { slug } organization(slug: "acme") { slug } }', { cookie: v.cookie })
+  t.same(codes(after), ['RECONNECT_REQUIRED'], 'routing refuses the revoked connection without calling Sentry')
+  t.equal(after.body.data.viewer.connections[0].status, 'REVOKED')
+  t.same(after.body.data.organizations, [], 'revoked connections do not list organizations')
+})
+
+t.test('RATE_LIMITED with retryAfter when Sentry rate-limits beyond the wait budget', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta)
+  await emulatorCall(ta.emulator, 'POST', '/_emulator/rate-limit', { limit: 1, windowSeconds: 60 })
+  let res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  for (let i = 0; i < 3 && codes(res).length === 0; i++) res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  t.same(codes(res), ['RATE_LIMITED'])
+  t.ok(Number(res.body.errors?.[0]?.extensions?.retryAfter) >= 1)
+})
+
+t.test('UPSTREAM_ERROR and UPSTREAM_TIMEOUT from Sentry failures; no upstream body, no stack, no secret in logs', async (t) => {
+  const ta = await appWithLogs(t)
+  const v = await connectViewer(ta)
+  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 500, count: 20, pathPrefix: '/api/0/organizations/acme/issues/' })
+  const failed = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  t.same(codes(failed), ['UPSTREAM_ERROR'])
+  await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults')
+  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 504, count: 20, pathPrefix: '/api/0/organizations/acme/issues/' })
+  const timedOut = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  t.same(codes(timedOut), ['UPSTREAM_TIMEOUT'])
+  await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults')
+  for (const res of [failed, timedOut]) {
+    const text = JSON.stringify(res.body)
+    t.notMatch(text, /stack|Internal Error|errorId|detail/i)
+    t.notOk(text.includes(v.tokens.access_token))
+  }
+  const logs = ta.logs.join('')
+  t.ok(logs.includes('UPSTREAM') || logs.includes('Sentry'), 'mercurius logged the errors')
+  t.notOk(logs.includes(v.tokens.access_token), 'no access token in the logs')
+  t.notOk(logs.includes(v.tokens.refresh_token), 'no refresh token in the logs')
+})
+
+t.test('UPSTREAM_TIMEOUT when Sentry does not answer within the request timeout', async (t) => {
+  const ta = await buildTestApp(t, { env: { SENTRY_REQUEST_TIMEOUT_MS: '300' } })
+  const v = await connectViewer(ta)
+  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { delayMs: 1500, count: 10, pathPrefix: '/api/0/organizations/acme/issues/' })
+  const res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  t.same(codes(res), ['UPSTREAM_TIMEOUT'])
+  t.ok(res.ms < 1500, `answered in ${Math.round(res.ms)} ms`)
+})
+
+t.test('BAD_USER_INPUT for invalid arguments and variables', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta)
+  t.same(codes(await gql(ta.app, '{ organization(slug: "acme") { issues(first: 101) { nodes { id } } } }', { cookie: v.cookie })), ['BAD_USER_INPUT'])
+  const badVar = await gql(ta.app, 'query ($n: Int) { organization(slug: "acme") { issues(first: $n) { nodes { id } } } }', { cookie: v.cookie, variables: { n: 'many' } })
+  t.same(codes(badVar), ['BAD_USER_INPUT'])
+  t.equal(badVar.status, 400)
+  const noInput = await gql(ta.app, 'mutation { updateIssue(organizationSlug: "acme", id: "1", input: {}) { id } }', { cookie: v.cookie })
+  t.same(codes(noInput), ['BAD_USER_INPUT'])
+})
+
+t.test('GRAPHQL_VALIDATION_FAILED for documents that do not parse or validate', async (t) => {
+  const { app } = await buildTestApp(t)
+  const syntax = await gql(app, '{ viewer { id ')
+  t.same(codes(syntax), ['GRAPHQL_VALIDATION_FAILED'])
+  t.equal(syntax.status, 400)
+  const unknown = await gql(app, '{ viewer { id nope } organizations { nope2 } }')
+  t.same(codes(unknown), ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_VALIDATION_FAILED'])
+  t.match(unknown.body.errors?.[0]?.message, /Cannot query field "nope"/)
+})

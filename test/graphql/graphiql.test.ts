@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildTestApp } from '../helpers/app.js'
+import { connectViewer } from '../helpers/graphql.js'
+import { SESSION_COOKIE } from '../../src/plugins/session.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+t.test('GraphiQL assets are served locally and the CDN URLs are rewritten', async (t) => {
+  const { app } = await buildTestApp(t)
+  const page = await app.inject({ method: 'GET', url: '/graphiql' })
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-type'], /text\/html/)
+  for (const file of ['/graphiql/main.js', '/graphiql/sw.js']) {
+    const res = await app.inject({ method: 'GET', url: file })
+    t.equal(res.statusCode, 200)
+    t.notMatch(res.body, /unpkg\.com|https:\/\/[^'"]+\/(graphiql|react|react-dom)@/, `${file} has no CDN URL`)
+    t.match(res.body, /\/graphiql\/vendor\/graphiql@/)
+  }
+  for (const asset of ['graphiql@3.8.3/graphiql.min.css', 'graphiql@3.8.3/graphiql.min.js', 'react@18.3.1/umd/react.production.min.js', 'react-dom@18.3.1/umd/react-dom.production.min.js', 'graphiql@3.8.3/graphiql.css']) {
+    const res = await app.inject({ method: 'GET', url: `/graphiql/vendor/${asset}` })
+    t.equal(res.statusCode, 200, asset)
+    t.match(res.headers['content-type'], asset.endsWith('.css') ? /text\/css/ : /javascript/)
+  }
+  // Only files inside the three packages: no other package, no path out of them.
+  for (const bad of ['lodash@1/index.js', 'graphiql@3.8.3/../../package.json', 'graphiql@3.8.3/..%2f..%2fpackage.json', 'graphiql@3.8.3/%2e%2e/%2e%2e/package.json', 'graphiql@3.8.3/no-such-file.js', 'graphiql', 'graphiql@3.8.3//etc/passwd']) {
+    const res = await app.inject({ method: 'GET', url: `/graphiql/vendor/${bad}` })
+    t.equal(res.statusCode, 404, bad)
+  }
+})
+
+t.test('GraphiQL is not served when GRAPHIQL=false', async (t) => {
+  const { app } = await buildTestApp(t, { env: { GRAPHIQL: 'false' } })
+  t.equal((await app.inject({ method: 'GET', url: '/graphiql' })).statusCode, 404)
+  t.equal((await app.inject({ method: 'GET', url: '/graphiql/vendor/react@18.3.1/umd/react.production.min.js' })).statusCode, 404)
+})
+
+t.test('GraphiQL renders in headless Chromium, offline, and runs a query', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium)` }, async (t) => {
+  const ta = await buildTestApp(t, { listen: true })
+  const viewer = await connectViewer(ta)
+  const { chromium } = await import('playwright-core')
+  const profile = mkdtempSync(join(tmpdir(), 'graphiql-chromium-'))
+  t.teardown(() => rmSync(profile, { recursive: true, force: true }))
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+  t.teardown(async () => { await context.close() })
+  const origin = new URL(ta.url)
+  await context.addCookies([{ name: SESSION_COOKIE, value: viewer.cookie.slice(SESSION_COOKIE.length + 1), domain: origin.hostname, path: '/', httpOnly: true, sameSite: 'Lax' }])
+
+  const page = context.pages()[0] ?? await context.newPage()
+  const foreign: string[] = []
+  const failures: string[] = []
+  page.on('request', (r) => { if (!r.url().startsWith(ta.url) && !r.url().startsWith('data:')) foreign.push(r.url()) })
+  page.on('requestfailed', (r) => { failures.push(`${r.url()} ${r.failure()?.errorText ?? ''}`) })
+  page.on('pageerror', (e) => { failures.push(`pageerror ${e.message}`) })
+
+  await page.goto(`${ta.url}/graphiql`)
+  await page.waitForSelector('.graphiql-container', { timeout: 20_000 })
+  await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 20_000 })
+  await page.evaluate(() => {
+    const cm = (document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue (v: string): void } }).CodeMirror
+    cm.setValue('{ viewer { id } organizations { slug name } }')
+  })
+  await page.click('.graphiql-execute-button')
+  await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('Acme Corp') === true, undefined, { timeout: 20_000 })
+  const response = await page.textContent('.graphiql-response')
+  t.match(response, viewer.userId)
+  t.match(response, /globex/)
+  mkdirSync('test-results', { recursive: true })
+  await page.screenshot({ path: join('test-results', 'graphiql.png') })
+  t.same(foreign, [], 'no request left the gateway (no CDN)')
+  t.same(failures.filter((f) => !f.includes('favicon')), [], 'no failed request or page error')
+})

@@ -1,0 +1,124 @@
+import t from 'tap'
+import { buildTestApp } from '../helpers/app.js'
+import { connectViewer } from '../helpers/graphql.js'
+
+const ta = await buildTestApp(t)
+const { app } = ta
+const viewer = await connectViewer(ta)
+const PREFLIGHT = { 'graphql-require-preflight': '1' }
+
+const get = async (query: string, headers: Record<string, string> = {}, extra = '') => await app.inject({
+  method: 'GET', url: `/graphql?query=${encodeURIComponent(query)}${extra}`, headers: { cookie: viewer.cookie, ...headers }
+})
+
+t.test('GET runs queries when the request carries a non-simple header', async (t) => {
+  const res = await get('{ viewer { id } }', PREFLIGHT)
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^application\/json/)
+  t.same(res.json(), { data: { viewer: { id: viewer.userId } } })
+  const withVars = await get('query ($s: String!) { organization(slug: $s) { slug } }', PREFLIGHT, `&variables=${encodeURIComponent('{"s":"acme"}')}`)
+  t.same(withVars.json(), { data: { organization: { slug: 'acme' } } })
+})
+
+t.test('GET without a preflight-forcing header is refused (a link or <img> cannot run an operation)', async (t) => {
+  const res = await get('{ viewer { id } }')
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' } }] })
+})
+
+t.test('GET refuses mutations with 405 and Allow: POST', async (t) => {
+  const res = await get(`mutation { disconnect(connectionId: "${viewer.connection.id}") }`, PREFLIGHT)
+  t.equal(res.statusCode, 405)
+  t.equal(res.headers.allow, 'POST')
+  t.match(res.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'METHOD_NOT_ALLOWED' } }] })
+  t.equal((await app.store.listConnections(viewer.userId)).length, 1, 'the mutation did not run')
+})
+
+t.test('POST with a simple Content-Type is refused before anything runs (no cross-site form posts)', async (t) => {
+  const mutation = JSON.stringify({ query: `mutation { disconnect(connectionId: "${viewer.connection.id}") }` })
+  for (const [type, payload] of [
+    ['text/plain', mutation],
+    ['text/plain;charset=UTF-8', mutation],
+    ['application/x-www-form-urlencoded', `query=${encodeURIComponent(`mutation { disconnect(connectionId: "${viewer.connection.id}") }`)}`],
+    ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{ viewer { id } }\r\n--x--\r\n`]
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': type }, payload })
+    t.equal(res.statusCode, 400, type)
+    t.match(res.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' } }] }, type)
+  }
+  t.equal((await app.store.listConnections(viewer.userId)).length, 1, 'no mutation ran')
+})
+
+t.test('POST accepts application/json and application/graphql', async (t) => {
+  const json = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': 'application/json; charset=utf-8' }, payload: { query: '{ viewer { id } }' } })
+  t.same(json.json(), { data: { viewer: { id: viewer.userId } } })
+  const gqlBody = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': 'application/graphql' }, payload: '{ viewer { id } }' })
+  t.same(gqlBody.json(), { data: { viewer: { id: viewer.userId } } })
+})
+
+t.test('malformed requests are BAD_USER_INPUT with 4xx statuses', async (t) => {
+  const post = async (payload: string, type = 'application/json') => await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': type, ...PREFLIGHT }, payload })
+  const badJson = await post('{"query": ')
+  t.equal(badJson.statusCode, 400)
+  t.match(badJson.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } }] })
+  const notObject = await post('[1]')
+  t.equal(notObject.statusCode, 400)
+  t.match(notObject.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } }] })
+  // Mercurius would read a query that is not GraphQL as a JSON AST: refused.
+  for (const query of ['5', '"x"', '{"kind": "Document", "definitions": []}', JSON.stringify({ kind: 'Document', definitions: [{ kind: 'OperationDefinition' }], loc: {} })]) {
+    const res = await post(JSON.stringify({ query }))
+    t.equal(res.statusCode, 400, query)
+    t.match(res.json(), { errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }, query)
+  }
+  const noQuery = await post('{}')
+  t.equal(noQuery.statusCode, 400)
+  t.match(noQuery.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] })
+  const xml = await post('<query/>', 'application/xml')
+  t.equal(xml.statusCode, 415)
+  t.match(xml.json(), { errors: [{ message: /Content-Type/, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } }] })
+  const badVars = await get('{ viewer { id } }', PREFLIGHT, '&variables=%7Bnope')
+  t.equal(badVars.statusCode, 400)
+  t.match(badVars.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } }] })
+})
+
+t.test('Accept: application/graphql-response+json gets that media type and its status codes', async (t) => {
+  const accept = { accept: 'application/graphql-response+json, application/json;q=0.9' }
+  const post = async (query: string, headers: Record<string, string> = {}) => await app.inject({
+    method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...accept, ...headers }, payload: { query }
+  })
+  const ok = await post('{ viewer { id } }', { cookie: viewer.cookie })
+  t.equal(ok.statusCode, 200)
+  t.match(ok.headers['content-type'], /^application\/graphql-response\+json; charset=utf-8/)
+  t.same(ok.json(), { data: { viewer: { id: viewer.userId } } })
+
+  const invalid = await post('{ viewer { nope } }')
+  t.equal(invalid.statusCode, 400, 'a request error (nothing executed) is 4xx')
+  t.match(invalid.headers['content-type'], /^application\/graphql-response\+json/)
+  t.notOk('data' in invalid.json(), 'a request error has no data entry')
+  t.match(invalid.json(), { errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] })
+
+  const unauthenticated = await post('{ viewer { id } }')
+  t.equal(unauthenticated.statusCode, 200, 'an executed request is 200 even when data is null')
+  t.same(unauthenticated.json().data, null)
+  t.match(unauthenticated.json(), { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] })
+
+  const limit = await post(`{ viewer { id } } #${'x'.repeat(30_000)}`)
+  t.equal(limit.statusCode, 400)
+  t.notOk('data' in limit.json())
+
+  const csrf = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'text/plain', ...accept }, payload: '{}' })
+  t.equal(csrf.statusCode, 400)
+  t.match(csrf.headers['content-type'], /^application\/graphql-response\+json/)
+
+  const getMutation = await get('mutation { disconnect(connectionId: "x") }', { ...PREFLIGHT, ...accept })
+  t.equal(getMutation.statusCode, 405)
+})
+
+t.test('application/json stays the default and wins when preferred', async (t) => {
+  for (const accept of [undefined, '*/*', 'application/json', 'application/json, application/graphql-response+json;q=0.5', 'text/html', 'application/graphql-response+json;q=0']) {
+    const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...(accept === undefined ? {} : { accept }) }, payload: { query: '{ viewer { nope } }' } })
+    t.match(res.headers['content-type'], /^application\/json/, String(accept))
+    t.equal(res.statusCode, 400)
+    t.same(res.json().data, null, 'application/json keeps mercurius\' data: null')
+  }
+})

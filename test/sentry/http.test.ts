@@ -1,0 +1,152 @@
+import t, { type Test } from 'tap'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { once } from 'node:events'
+import { createSentryHttp, type CallContext, type SentryHttpOptions } from '../../src/sentry/http.js'
+import { createCaller } from '../../src/sentry/caller.js'
+import { ConcurrencyGate, RateWindows } from '../../src/sentry/rate-limit.js'
+
+// Edge cases of the HTTP layer that the emulator does not produce, against a real loopback
+// server: the OAuth endpoint's failures, Retry-After, non-JSON bodies, oversized bodies.
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
+
+async function fakeSentry (t: Test, handler: Handler): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => { body += c.toString() })
+    req.on('end', () => { handler(req, body, res) })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
+}
+
+function http (t: Test, url: string, overrides: Partial<SentryHttpOptions['config']> = {}, extra: Partial<SentryHttpOptions> = {}) {
+  const h = createSentryHttp({
+    config: {
+      sentryUrl: url,
+      sentryClientId: 'cid',
+      sentryClientSecret: 'csecret',
+      rateLimitWaitBudgetMs: 2000,
+      upstreamConnectTimeoutMs: 1000,
+      upstreamRequestTimeoutMs: 500,
+      ...overrides
+    },
+    ...extra
+  })
+  t.teardown(async () => { await h.close() })
+  return h
+}
+
+function context (unauthorized = 0): CallContext & { unauthorizedCalls: () => number } {
+  let calls = unauthorized
+  return {
+    tokens: { current: async () => ({ value: 'tok', version: 1 }), afterUnauthorized: async () => { calls++ } },
+    gate: new ConcurrencyGate(),
+    windows: new RateWindows(Date.now),
+    baseUrlFor: async () => { throw new Error('not org-scoped') },
+    baseUrlFailed: () => {},
+    unauthorizedCalls: () => calls
+  }
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+t.test('the refresh POST: form body with client credentials and never a scope, on SENTRY_URL\'s path', async t => {
+  let seen: { url?: string, type?: string, form?: URLSearchParams } = {}
+  const url = await fakeSentry(t, (req, body, res) => {
+    seen = { url: req.url, type: req.headers['content-type'], form: new URLSearchParams(body) }
+    json(res, 200, { access_token: 'a2', refresh_token: 'r2', expires_in: 2591999, expires_at: '2030-01-01T00:00:00.123456Z', token_type: 'Bearer', scope: 'org:read' })
+  })
+  const tokens = await http(t, `${url}/sentry`).refreshTokens('r1')
+  t.same(tokens, { accessToken: 'a2', refreshToken: 'r2', expiresAt: new Date('2030-01-01T00:00:00.123Z') })
+  t.equal(seen.url, '/sentry/oauth/token/')
+  t.equal(seen.type, 'application/x-www-form-urlencoded')
+  t.same(Object.fromEntries(seen.form ?? []), { grant_type: 'refresh_token', refresh_token: 'r1', client_id: 'cid', client_secret: 'csecret' })
+})
+
+t.test('refresh failures map to public codes and are never retried', async t => {
+  let reply: (res: ServerResponse) => void = () => {}
+  let hits = 0
+  const url = await fakeSentry(t, (_req, _body, res) => { hits++; reply(res) })
+  const h = http(t, url)
+  const cases: Array<[string, (res: ServerResponse) => void, Record<string, any>]> = [
+    ['invalid_grant', res => json(res, 400, { error: 'invalid_grant' }), { name: 'InvalidGrantError' }],
+    ['invalid_client', res => json(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="oauth"' }), { code: 'UPSTREAM_ERROR', extensions: { reason: 'INVALID_CLIENT' } }],
+    ['429', res => { res.writeHead(429, { 'x-sentry-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 30) }); res.end('"slow down"') }, { code: 'RATE_LIMITED' }],
+    ['429 without reset', res => { res.writeHead(429); res.end('"slow down"') }, { code: 'RATE_LIMITED', extensions: { retryAfter: 1 } }],
+    ['504', res => { res.writeHead(504); res.end('<html>') }, { code: 'UPSTREAM_TIMEOUT' }],
+    ['503', res => { res.writeHead(503); res.end('<html>') }, { code: 'UPSTREAM_ERROR', extensions: { upstreamStatus: 503 } }],
+    ['reset', res => { res.socket?.destroy() }, { code: 'UPSTREAM_ERROR', extensions: { reason: 'CONNECTION_RESET' } }],
+    ['slow', res => { setTimeout(() => json(res, 200, {}), 2000) }, { code: 'UPSTREAM_TIMEOUT' }],
+    ['no access token', res => json(res, 200, { token_type: 'Bearer' }), { code: 'UPSTREAM_ERROR' }]
+  ]
+  for (const [name, fn, expected] of cases) {
+    reply = fn
+    hits = 0
+    await t.rejects(h.refreshTokens('r1'), expected as { code: string }, name)
+    t.equal(hits, 1, `${name}: one POST`)
+  }
+  const noClient = http(t, url, { sentryClientId: undefined, sentryClientSecret: undefined })
+  await t.rejects(noClient.refreshTokens('r1'), { code: 'UPSTREAM_ERROR', extensions: { reason: 'NO_OAUTH_CLIENT' } })
+})
+
+t.test('API calls: Retry-After, a second 401, non-JSON and oversized bodies, non-list pages', async t => {
+  let reply: (req: IncomingMessage, res: ServerResponse) => void = () => {}
+  let hits = 0
+  const url = await fakeSentry(t, (req, _body, res) => { hits++; reply(req, res) })
+  const h = http(t, url, {}, { maxBodyBytes: 1024 })
+  const spec = { method: 'GET' as const, path: '/api/0/organizations/' }
+
+  let first = true
+  reply = (_req, res) => {
+    if (first) {
+      first = false
+      res.writeHead(429, { 'retry-after': '0' })
+      res.end('"slow"')
+    } else {
+      json(res, 200, [{ id: '1' }])
+    }
+  }
+  t.same((await h.call(context(), spec)).data, [{ id: '1' }], 'Retry-After honoured')
+
+  hits = 0
+  reply = (req, res) => { json(res, 401, { detail: req.headers.authorization === 'Bearer tok' ? 'Invalid token' : 'x' }) }
+  const ctx = context()
+  await t.rejects(h.call(ctx, spec), { code: 'UPSTREAM_ERROR', extensions: { reason: 'TOKEN_NOT_ACCEPTED' } })
+  t.equal(ctx.unauthorizedCalls(), 1, 'one refresh, one retry')
+  t.equal(hits, 2)
+
+  reply = (_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>') }
+  await t.rejects(h.call(context(), spec), { code: 'UPSTREAM_ERROR', message: /not JSON/ })
+
+  hits = 0
+  reply = (_req, res) => json(res, 200, 'x'.repeat(5000))
+  await t.rejects(h.call(context(), spec), { code: 'UPSTREAM_ERROR', extensions: { reason: 'RESPONSE_TOO_LARGE' } })
+  t.equal(hits, 1, 'not retried')
+
+  reply = (_req, res) => json(res, 200, { not: 'a list' })
+  await t.rejects(createCaller(h, context()).page(spec), { code: 'UPSTREAM_ERROR', message: /not a list/ })
+
+  reply = (_req, res) => { res.writeHead(204); res.end() }
+  t.equal((await h.call(context(), spec)).data, null, 'an empty body is null')
+
+  reply = (_req, res) => json(res, 403, { detail: 'You do not have permission to perform this action.' })
+  const withScopes = { ...context(), grantedScopes: async () => { throw new Error('db down') } }
+  await t.rejects(h.call(withScopes, spec), { code: 'FORBIDDEN', extensions: { requiredScopes: ['org:read', 'org:write', 'org:admin'] } })
+})
+
+t.test('an injected dispatcher is used and left open', async t => {
+  const url = await fakeSentry(t, (_req, _body, res) => json(res, 200, []))
+  const { Agent } = await import('undici')
+  const agent = new Agent()
+  t.teardown(async () => { await agent.close() })
+  const h = http(t, url, {}, { dispatcher: agent })
+  t.same((await h.call(context(), { method: 'GET', path: '/api/0/organizations/' })).data, [])
+  await h.close()
+  t.equal(agent.closed, false)
+})
