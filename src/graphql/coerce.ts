@@ -70,9 +70,3 @@ export function date (v: unknown): string | null {
   }
   return null
 }
-
-/** Reads `key` of an object-like value. */
-export function field (v: unknown, key: string): unknown {
-  const r = record(v)
-  return r === null ? undefined : r[key]
-}

@@ -46,17 +46,12 @@ export async function fetchIssue (ctx: MercuriusContext, scope: Scope, issueId: 
     await ctx.gw.client(scope.connectionId).issues.get(scope.org, issueId))
 }
 
-/** The full event: through its issue when known, else through its project. */
+/** The full event (entries, contexts…) of an event listed under an issue. */
 export async function fetchFullEvent (ctx: MercuriusContext, model: EventModel): Promise<SentryEvent> {
-  const { scope, data } = model
+  const { scope, data, issueId } = model
   const eventId = data.eventID ?? data.id
-  const client = ctx.gw.client(scope.connectionId)
-  const issueId = model.issueId ?? (typeof data.groupID === 'string' ? data.groupID : null)
-  if (issueId !== null) {
-    return await ctx.gw.once(key('event', scope, issueId, eventId), async () => await client.issues.getEvent(scope.org, issueId, eventId))
-  }
-  const project = String(data.projectID ?? '')
-  return await ctx.gw.once(key('project-event', scope, project, eventId), async () => await client.events.get(scope.org, project, eventId))
+  return await ctx.gw.once(key('event', scope, issueId, eventId), async () =>
+    await ctx.gw.client(scope.connectionId).issues.getEvent(scope.org, issueId, eventId))
 }
 
 /** A Project field: from the parent when it has it, else from the project endpoint. */

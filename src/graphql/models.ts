@@ -44,8 +44,8 @@ export interface IssueModel {
 
 export interface EventModel {
   scope: Scope
-  /** The issue the event was listed under, when known (routes the full-event fetch). */
-  issueId: string | null
+  /** The issue the event belongs to (routes the full-event fetch). */
+  issueId: string
   data: SentryEvent
   /** True when `data` is a full event (entries, contexts…), false for a list item. */
   full: boolean

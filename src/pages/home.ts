@@ -30,11 +30,9 @@ function expiry (connection: ConnectionRecord, now: Date): SafeHtml {
   return html`${formatDate(connection.expiresAt)} <span class="muted">(${left}; refreshed automatically)</span>`
 }
 
-function connectButton (label: string, returnTo: string | null, secondary = false): SafeHtml {
-  const q = returnTo === null ? '' : `returnTo=${encodeURIComponent(returnTo)}`
-  const href = `/connect/sentry${q === '' ? '' : `?${q}`}`
-  const popupHref = `/connect/sentry?mode=popup${q === '' ? '' : `&${q}`}`
-  return html`<a class="button${secondary ? ' secondary' : ''}" href="${href}" data-popup-href="${popupHref}" data-connect>${label}</a>`
+/** A link (not a form: see security.ts on form-action) that connect.js opens as a popup. */
+function connectButton (label: string): SafeHtml {
+  return html`<a class="button" href="/connect/sentry" data-popup-href="/connect/sentry?mode=popup" data-connect>${label}</a>`
 }
 
 function connectionCard (c: ConnectionRecord, data: HomePageData): SafeHtml {
@@ -52,7 +50,7 @@ function connectionCard (c: ConnectionRecord, data: HomePageData): SafeHtml {
 <dt>Connected</dt><dd>${formatDate(c.createdAt)}${c.updatedAt.getTime() !== c.createdAt.getTime() ? html` <span class="muted">(last updated ${formatDate(c.updatedAt)})</span>` : ''}</dd>
 </dl>
 <div class="actions">
-${c.status === 'REVOKED' && data.oauthConfigured ? connectButton('Reconnect', null) : ''}
+${c.status === 'REVOKED' && data.oauthConfigured ? connectButton('Reconnect') : ''}
 <form method="post" action="/connections/${encodeURIComponent(c.id)}/disconnect">
 <input type="hidden" name="csrf" value="${data.csrfToken}">
 <button type="submit" class="danger">Disconnect</button>
@@ -74,7 +72,7 @@ ${data.scopes.map(s => html`<li><code>${s}</code>: ${describeScope(s)}</li>`)}
 </ul>
 <p class="muted">You approve this on Sentry's own page. The gateway stores the tokens encrypted, never shows them, and you can disconnect at any time.</p>
 ${data.oauthConfigured
-    ? html`<p class="actions">${connectButton('Connect to Sentry', null)}</p>`
+    ? html`<p class="actions">${connectButton('Connect to Sentry')}</p>`
     : html`<p class="notice error">No Sentry OAuth application is configured yet. See <a href="/setup/sentry">Setup</a>.</p>`}
 <h2>Your connections</h2>
 ${data.connections.length === 0

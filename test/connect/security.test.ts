@@ -129,7 +129,7 @@ t.test('popup mode: a failure is posted too, to an allowed origin passed as ?ori
 })
 
 t.test('served assets, the setup page, and a callback without any session', async t => {
-  const { app, config } = await buildTestApp(t, { env: { PRIVACY_POLICY_URL: 'https://gw.example.com/privacy' } })
+  const { app, config } = await buildTestApp(t, { env: { PRIVACY_POLICY_URL: 'https://gw.example.com/privacy', ALLOWED_ORIGINS: 'https://app.example.com' } })
   const js = await app.inject({ method: 'GET', url: '/assets/connect.js' })
   t.equal(js.statusCode, 200)
   t.match(js.headers['content-type'], /text\/javascript/)
@@ -148,6 +148,15 @@ t.test('served assets, the setup page, and a callback without any session', asyn
   t.match(setup.body, /set TERMS_URL/)
   t.match(setup.body, /An OAuth application is configured/)
   t.match(setup.body, /npm run registration/)
+  t.match(setup.body, /<code>http:\/\/localhost:\d+<\/code><br><code>https:\/\/app\.example\.com<\/code>/, 'every allowed origin listed')
+
+  // Anything else calling the plugin's generateAuthorizationUri gets a plain flow back to "/".
+  const session = new Map<string, unknown>()
+  const fakeRequest = { sentryConnectIntent: null, session: { set: (k: string, v: unknown) => { session.set(k, v) } }, query: {} }
+  const fakeReply = { setCookie: () => fakeReply }
+  const uri = await app.sentryOAuth2.generateAuthorizationUri(fakeRequest as never, fakeReply as never)
+  t.match(uri, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\/\?/)
+  t.match(session.get('sentryConnect'), { returnTo: '/', mode: 'redirect', messageOrigin: new URL(config.publicUrl).origin, state: new URL(uri).searchParams.get('state') })
 
   const cb = await app.inject({ method: 'GET', url: '/oauth/sentry/callback?code=abc&state=def' })
   t.equal(cb.statusCode, 400)
@@ -161,6 +170,7 @@ t.test('without an OAuth client the pages explain what to set up', async t => {
   t.equal(home.statusCode, 200)
   t.match(home.body, /No Sentry OAuth application is configured/)
   t.notMatch(home.body, /data-popup-href/)
+  t.match(home.body, /\/oauth\/authorized-applications\/"/, 'in emulator mode the link goes to the emulator’s own page')
   const start = await app.inject({ method: 'GET', url: '/connect/sentry' })
   t.equal(start.statusCode, 503)
   t.match(start.body, /Sentry is not configured/)

@@ -112,12 +112,12 @@ t.test('npm run registration prints the values, needs no secrets and writes noth
   const dir = t.testdir()
   let out = ''
   let err = ''
-  const env = { PUBLIC_URL: 'https://gw.example.com', DATABASE_URL: join(dir, 'data', 'gw.db') }
+  const env = { PUBLIC_URL: 'https://gw.example.com', DATABASE_URL: join(dir, 'data', 'gw.db'), SESSION_SECRET: ' ' }
   t.equal(runRegistration(env, [], s => { out += s }, s => { err += s }), 0)
   t.match(out, /Authorized Redirect URIs: +https:\/\/gw\.example\.com\/oauth\/sentry\/callback/)
   t.equal(err, '')
   const fs = await import('node:fs')
-  t.notOk(fs.existsSync(join(dir, 'data')), 'no dev secrets were generated')
+  t.notOk(fs.existsSync(join(dir, 'data')), 'no dev secrets were generated (an empty SESSION_SECRET counts as unset)')
 
   out = ''
   t.equal(runRegistration({ ...env, NODE_ENV: 'production' }, ['--json'], s => { out += s }, s => { err += s }), 0, 'works in production before credentials exist')

@@ -93,7 +93,7 @@ t.test('every served operation answers in its spec 200 shape', async (t) => {
 
   async function check (op: string, path: string, init?: () => Promise<{ status: number, body: unknown }>): Promise<unknown> {
     const res = init === undefined ? await api(em, path, token) : await init()
-    t.equal(res.status, 200, `${path}: 200`)
+    if (res.status !== 200) t.fail(`${path}: ${res.status}`, { body: res.body })
     const validate = validatorFor(op)
     if (!validate(res.body)) {
       const baseOp = op.replace(' full=true', '')
@@ -138,11 +138,12 @@ t.test('every served operation answers in its spec 200 shape', async (t) => {
     await check(ISSUE_LIST, `/api/0/organizations/${org}/issues/?query=&groupStatsPeriod=14d&${EXPAND_ONLY.map((e) => `expand=${e === 'sessionCount' ? 'sessions' : e}`).join('&')}`)
     await check(ISSUE_LIST, `/api/0/organizations/${org}/issues/?collapse=stats&collapse=lifetime&collapse=filtered&collapse=unhandled&environment=production&sort=freq`)
     const kinds = new Set<string>()
-    for (const issue of issues) {
+    for (const [n, issue] of issues.entries()) {
       const base = `/api/0/organizations/${org}/issues/${issue.id}`
       await check('GET /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/', `${base}/`)
-      const events = await check(ISSUE_EVENTS, `${base}/events/`) as Array<{ eventID: string }>
       const kind = `${issue.type}/${issue.issueCategory}${issue.culprit === null ? '/null-culprit' : ''}`
+      if (kinds.has(kind) && n % 10 !== 0) continue
+      const events = await check(ISSUE_EVENTS, `${base}/events/`) as Array<{ eventID: string }>
       if (kinds.has(kind)) continue
       // Deeper checks once per kind of issue: full events, each event, tags, the project event route.
       kinds.add(kind)
@@ -164,6 +165,7 @@ t.test('every served operation answers in its spec 200 shape', async (t) => {
     await check(put, `PUT ${i}`, async () => await putJson(em, `/api/0/organizations/acme/issues/${some[i]?.id ?? ''}/`, token, body))
   }
 
+  t.ok([...seen.values()].reduce((a, b) => a + b, 0) > 600, `validated ${[...seen.values()].reduce((a, b) => a + b, 0)} responses`)
   t.same([...seen.keys()].map((k) => k.replace(' full=true', '')).filter((k, i, a) => a.indexOf(k) === i).sort(), Object.keys(fixture.operations).sort(), 'every operation was validated')
   t.same([...usedExceptions].sort(), EXCEPTIONS.map((e) => e.reason).sort(), 'every documented exception is still needed')
 })

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -32,7 +35,9 @@ export interface TestApp {
  * 127.0.0.1. Everything is closed in teardown.
  */
 export async function buildTestApp (t: Test, options: TestAppOptions = {}): Promise<TestApp> {
-  const dir = t.testdir()
+  // A fresh directory per app (t.testdir() would recreate one shared directory on a second call).
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const emulator = options.sharedEmulator ?? await startEmulator({
     ...options.emulator,
     clients: [

@@ -1,0 +1,136 @@
+/**
+ * Child processes for `npm run bench`: start (`node --import tsx <file>`), wait until ready,
+ * read their CPU time and RSS from /proc, and stop every one of them at the end, on error too.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const ORPHAN_GUARD = new URL('./orphan-guard.ts', import.meta.url).href
+
+const CLK_TCK = (() => {
+  const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })
+  const n = Number(out.stdout?.trim())
+  return Number.isInteger(n) && n > 0 ? n : 100
+})()
+
+export interface Child {
+  name: string
+  proc: ChildProcess
+  pid: number
+  /** Everything the process wrote (stdout + stderr), for error reports. */
+  output: () => string
+  /** Resolves with the first output line matching `re` (rejects if the process exits first). */
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>
+  exited: Promise<number | null>
+}
+
+const children = new Set<Child>()
+
+/** Starts `node [nodeArgs] --import tsx <script>` with the bench's orphan guard preloaded. */
+export function startNode (name: string, script: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', ORPHAN_GUARD, script], {
+    cwd: ROOT,
+    env: { ...env, BENCH_CHILD: '1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  if (proc.pid === undefined) throw new Error(`${name} did not start`)
+  let text = ''
+  const waiters: Array<{ re: RegExp, resolve: (m: RegExpMatchArray) => void }> = []
+  const onData = (chunk: Buffer): void => {
+    text += chunk.toString('utf8')
+    if (text.length > 200_000) text = text.slice(-100_000)
+    for (const w of [...waiters]) {
+      const m = text.match(w.re)
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(m)
+      }
+    }
+  }
+  proc.stdout?.on('data', onData)
+  proc.stderr?.on('data', onData)
+  const exited = new Promise<number | null>(resolve => proc.once('exit', (code) => resolve(code)))
+  const child: Child = {
+    name,
+    proc,
+    pid: proc.pid,
+    output: () => text,
+    exited,
+    waitFor: async (re, timeoutMs = 30_000) => await new Promise((resolve, reject) => {
+      const m = text.match(re)
+      if (m !== null) return resolve(m)
+      const timer = setTimeout(() => reject(new Error(`${name} did not print ${re} within ${timeoutMs} ms:\n${text.slice(-2000)}`)), timeoutMs)
+      waiters.push({ re, resolve: (x) => { clearTimeout(timer); resolve(x) } })
+      void exited.then((code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}) before printing ${re}:\n${text.slice(-2000)}`)) })
+    })
+  }
+  children.add(child)
+  void exited.then(() => children.delete(child))
+  return child
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. */
+export async function stop (child: Child, graceMs = 10_000): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return
+  child.proc.kill('SIGTERM')
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs)
+  await child.exited
+  clearTimeout(timer)
+}
+
+export async function stopAll (): Promise<void> {
+  await Promise.all([...children].map(async (c) => { await stop(c, 5000) }))
+}
+
+// Last resort (uncaught error, process.exit): no child outlives the bench.
+process.on('exit', () => {
+  for (const c of children) c.proc.kill('SIGKILL')
+})
+
+/** A free TCP port on 127.0.0.1 (needed before the gateway starts: it is in its redirect URI). */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** The process's user + system CPU time in milliseconds (all threads), from /proc/<pid>/stat. */
+export function cpuMs (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK
+}
+
+/** Resident set size in bytes, from /proc/<pid>/status. */
+export function rssBytes (pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
+  if (m === null) throw new Error(`no VmRSS for ${pid}`)
+  return Number(m[1]) * 1024
+}
+
+/** Polls `url` until it answers 2xx. */
+export async function waitForHttp (url: string, child: Child, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let exited = false
+  void child.exited.then(() => { exited = true })
+  for (;;) {
+    if (exited) throw new Error(`${child.name} exited before answering ${url}:\n${child.output().slice(-2000)}`)
+    try {
+      const res = await fetch(url)
+      await res.arrayBuffer()
+      if (res.ok) return
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms:\n${child.output().slice(-2000)}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
