@@ -1,6 +1,6 @@
 // The part of autocannon's programmatic API the bench uses (the package ships no types).
 declare module 'autocannon' {
-  interface Histogram {
+  export interface Histogram {
     average: number
     mean: number
     stddev: number
@@ -13,7 +13,7 @@ declare module 'autocannon' {
     p99_9?: number
     sent?: number
   }
-  interface Result {
+  export interface Result {
     duration: number
     errors: number
     timeouts: number
@@ -25,7 +25,7 @@ declare module 'autocannon' {
     requests: Histogram & { sent: number }
     throughput: Histogram
   }
-  interface Options {
+  export interface Options {
     url: string
     method?: string
     headers?: Record<string, string>

@@ -117,10 +117,11 @@ export function errorFormatter (execution: Execution, ctx: MercuriusContext): { 
   const { response } = defaultErrorFormatter({ data: execution.data, errors }, ctx)
   const request = ctx.reply?.request
   const mediaType = request === undefined ? 'application/json' : responseMediaType(request)
-  const first = shaped[0]?.status ?? 400
+  // Mercurius calls the formatter only with errors, and each error shapes to at least one.
+  const first = (shaped[0] as Shaped).status
   if (first === 405) ctx.reply?.header('allow', 'POST')
   if (mediaType === GRAPHQL_RESPONSE_JSON) {
-    if (!executed) return { statusCode: first >= 400 ? first : 400, response: { errors: response.errors } as Execution }
+    if (!executed) return { statusCode: first, response: { errors: response.errors } as Execution }
     return { statusCode: 200, response: response as Execution }
   }
   if (!executed) return { statusCode: first, response: response as Execution }

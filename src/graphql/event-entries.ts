@@ -93,8 +93,8 @@ function exceptionValue (v: unknown): ExceptionValue {
     module: str(e.module),
     threadId: str(e.threadId),
     mechanism: m === null ? null : mechanism(m),
-    stacktrace: record(e.stacktrace) === null ? null : stacktrace(e.stacktrace),
-    rawStacktrace: record(e.rawStacktrace) === null ? null : stacktrace(e.rawStacktrace)
+    stacktrace: stacktrace(e.stacktrace),
+    rawStacktrace: stacktrace(e.rawStacktrace)
   }
 }
 
@@ -110,8 +110,9 @@ function mechanism (m: Record<string, unknown>): ExceptionMechanism {
   }
 }
 
-function stacktrace (v: unknown): Stacktrace {
-  const s = record(v) ?? {}
+function stacktrace (v: unknown): Stacktrace | null {
+  const s = record(v)
+  if (s === null) return null
   return {
     frames: list(s.frames).map(frame),
     framesOmitted: json(s.framesOmitted),
@@ -156,8 +157,8 @@ function thread (v: unknown): Thread {
     name: str(t.name),
     crashed: bool(t.crashed),
     current: bool(t.current),
-    stacktrace: record(t.stacktrace) === null ? null : stacktrace(t.stacktrace),
-    rawStacktrace: record(t.rawStacktrace) === null ? null : stacktrace(t.rawStacktrace)
+    stacktrace: stacktrace(t.stacktrace),
+    rawStacktrace: stacktrace(t.rawStacktrace)
   }
 }
 

@@ -169,8 +169,7 @@ class Walker {
     return n
   }
 
-  cost (set: SelectionSetNode | undefined, parent: GraphQLNamedType | undefined): number {
-    if (set === undefined) return 0
+  cost (set: SelectionSetNode, parent: GraphQLNamedType | undefined): number {
     let total = 0
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {

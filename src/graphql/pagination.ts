@@ -56,7 +56,8 @@ export function decodeCursor (cursor: string): { sentryCursor: string | null, sk
   if (m === null || skip > SENTRY_PAGE_MAX) {
     throw badUserInput('`after` is not a cursor of this API; pass a cursor or pageInfo.endCursor from a previous page.', { argument: 'after' })
   }
-  return { sentryCursor: m[2] === '' ? null : m[2] ?? null, skip }
+  const sentryCursor = String(m[2])
+  return { sentryCursor: sentryCursor === '' ? null : sentryCursor, skip }
 }
 
 /** Validates `first`/`after` (BAD_USER_INPUT outside 1..100) and plans the Sentry request. */

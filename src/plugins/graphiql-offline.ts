@@ -23,7 +23,7 @@ export default fp(async function graphiqlOffline (app: FastifyInstance) {
   ]))
   // Before mercurius' own routes answer: same URLs, rewritten bodies.
   app.addHook('onRequest', async (request, reply) => {
-    const body = request.method === 'GET' ? rewritten.get(request.url.split('?')[0] ?? '') : undefined
+    const body = request.method === 'GET' ? rewritten.get(request.url.replace(/\?.*$/s, '')) : undefined
     if (body !== undefined) return await reply.type('application/javascript; charset=utf-8').send(body)
   })
 

@@ -73,7 +73,7 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.routeOptions.url === GRAPHQL_PATH && responseMediaType(request) === GRAPHQL_RESPONSE_JSON &&
-      String(reply.getHeader('content-type') ?? '').startsWith('application/json')) {
+      String(reply.getHeader('content-type')).startsWith('application/json')) {
       reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`)
     }
     return payload

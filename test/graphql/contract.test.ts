@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
+import { codes, connectViewer, counters, gql, resetCounters, type GqlResponse } from '../helpers/graphql.js'
 
 const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)
@@ -98,13 +98,15 @@ t.test('organization(id) and single-object lookups work by id, version and slug'
   const version = list.body.data.organization.releases.nodes[0].version
   const issueId = list.body.data.organization.issues.nodes[0].id
   const res = await gql(app, `query ($version: String!, $issue: ID!) {
-    organization(slug: "4505138082234368") { slug release(version: $version) { version } issue(id: $issue) { id tags { key name totalValues } } }
+    organization(slug: "4505138082234368") { slug release(version: $version) { version } issue(id: $issue) { id tags { key name totalValues }
+      tagValues(key: "level", first: 2) { nodes { key value name count firstSeen lastSeen } pageInfo { hasNextPage } } } }
   }`, { cookie: viewer.cookie, variables: { version, issue: issueId } })
   t.notOk(res.body.errors)
   t.equal(res.body.data.organization.slug, 'acme')
   t.equal(res.body.data.organization.release.version, version)
   t.equal(res.body.data.organization.issue.id, issueId)
   t.ok(Array.isArray(res.body.data.organization.issue.tags))
+  t.match(res.body.data.organization.issue.tagValues.nodes[0], { value: String, count: Number })
 })
 
 t.test('pagination walks every acme issue with after/endCursor, 100 at a time, without duplicates', async (t) => {
@@ -114,7 +116,7 @@ t.test('pagination walks every acme issue with after/endCursor, 100 at a time, w
   let pages = 0
   let hasPreviousPage = false
   for (;;) {
-    const res: Awaited<ReturnType<typeof gql>> = await gql(app, `query ($after: String) {
+    const res: GqlResponse<any> = await gql(app, `query ($after: String) {
       organization(slug: "acme") { issues(first: 100, after: $after, query: "") { nodes { id } pageInfo { hasNextPage hasPreviousPage endCursor } } }
     }`, { cookie: viewer.cookie, variables: { after } })
     t.notOk(res.body.errors)

@@ -1,18 +1,15 @@
 import { Writable } from 'node:stream'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { codes, connectViewer, emulatorCall, gql, sessionCookie } from '../helpers/graphql.js'
 
 /** A test app whose log lines are kept, to check that no secret reaches them. */
-async function appWithLogs (t: Tap.Test, env: Record<string, string> = {}): Promise<TestApp & { logs: string[] }> {
+async function appWithLogs (t: Test, env: Record<string, string> = {}): Promise<TestApp & { logs: string[] }> {
   const logs: string[] = []
   const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const ta = await buildTestApp(t, { env, deps: { logger: { level: 'info', stream } } })
   return { ...ta, logs }
 }
-
-type TapTest = Parameters<Parameters<typeof t.test>[1]>[0]
-declare namespace Tap { type Test = TapTest }
 
 const ISSUE_QUERY = '{ organization(slug: "acme") { slug issues(first: 2, query: "") { nodes { id } } } }'
 
@@ -117,6 +114,22 @@ t.test('UPSTREAM_ERROR and UPSTREAM_TIMEOUT from Sentry failures; no upstream bo
   t.ok(logs.includes('UPSTREAM') || logs.includes('Sentry'), 'mercurius logged the errors')
   t.notOk(logs.includes(v.tokens.access_token), 'no access token in the logs')
   t.notOk(logs.includes(v.tokens.refresh_token), 'no refresh token in the logs')
+})
+
+t.test('one failing item of a list errors alone, with a numeric path, next to the items that succeed', async (t) => {
+  const ta = await buildTestApp(t)
+  const v = await connectViewer(ta)
+  const q = '{ organization(slug: "acme") { issues(first: 3, query: "") { nodes { id latestEvent { eventID } } } } }'
+  const before = await gql(ta.app, q, { cookie: v.cookie })
+  const ids = before.body.data.organization.issues.nodes.map((n: { id: string }) => n.id)
+  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 500, count: 20, pathPrefix: `/api/0/organizations/acme/issues/${ids[1]}/events/` })
+  const res = await gql(ta.app, q, { cookie: v.cookie })
+  await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults')
+  t.same(codes(res), ['UPSTREAM_ERROR'])
+  t.same(res.body.errors?.[0]?.path, ['organization', 'issues', 'nodes', 1, 'latestEvent'])
+  const nodes = res.body.data.organization.issues.nodes
+  t.equal(nodes[1].latestEvent, null)
+  t.ok(nodes[0].latestEvent !== null && nodes[2].latestEvent !== null)
 })
 
 t.test('UPSTREAM_TIMEOUT when Sentry does not answer within the request timeout', async (t) => {

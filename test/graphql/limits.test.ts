@@ -1,5 +1,5 @@
 import { getIntrospectionQuery } from 'graphql'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
 
@@ -17,7 +17,7 @@ export const timings: Array<{ limit: string, ms: number }> = []
  * Sends the document three times and keeps the fastest time: the test machine is shared
  * (other test files run in parallel), and one slow run says more about the neighbours.
  */
-async function refused (t: Parameters<Parameters<typeof t.test>[1]>[0], query: string, limit: string, variables?: Record<string, unknown>): Promise<number> {
+async function refused (t: Test, query: string, limit: string, variables?: Record<string, unknown>): Promise<number> {
   let best = Infinity
   for (let i = 0; i < 3; i++) {
     const res = await gql(app, query, { cookie: viewer.cookie, variables })

@@ -68,6 +68,8 @@ t.test('events asking for full-event fields are listed with full=true: no per-ev
     fragment E on Event { eventID entries { type } contexts { key } sdk }`)
   t.ok(full.data.organization.issue.events.edges.length > 0)
   t.same(full.byRoute, { [ISSUE]: 1, [EVENTS]: 1 })
+  const inline = await measured(`{ organization(slug: "acme") { issue(id: "${id}") { events(first: 5) { nodes { ... on Event { entries { type } } } } } } }`)
+  t.same(inline.byRoute, { [ISSUE]: 1, [EVENTS]: 1 }, 'inline fragments are seen too')
   const light = await measured(`{ organization(slug: "acme") { issue(id: "${id}") { events(first: 5) { nodes { eventID title tags { key } } } } } }`)
   t.same(light.byRoute, { [ISSUE]: 1, [EVENTS]: 1 })
 })

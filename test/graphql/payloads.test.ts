@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { connectViewer, gql } from '../helpers/graphql.js'
+import { connectViewer, gql, type GqlResponse } from '../helpers/graphql.js'
 
 const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)
@@ -49,7 +49,7 @@ for (const slug of ['acme', 'globex']) {
     let issues = 0
     let after: string | null = null
     for (let page = 0; page < 20; page++) {
-      const res: Awaited<ReturnType<typeof gql>> = await gql(ta.app, QUERY, { cookie: viewer.cookie, variables: { slug, after } })
+      const res: GqlResponse<any> = await gql(ta.app, QUERY, { cookie: viewer.cookie, variables: { slug, after } })
       t.same(res.body.errors ?? [], [], `page ${page}: no errors`)
       const conn = res.body.data.organization.issues
       for (const issue of conn.nodes) {

@@ -26,7 +26,8 @@ export const eventResolvers: Resolvers = {
     raw: (e) => e.data
   },
   EventEntry: {
-    resolveType: (entry) => entry.__typename ?? 'GenericEntry'
+    // normalizeEntries tags every entry with its type name.
+    resolveType: (entry) => entry.__typename as NonNullable<typeof entry.__typename>
   }
 }
 

@@ -7,7 +7,7 @@ import { pageRequest, toConnection } from '../pagination.js'
 import { listIssues } from './issue.js'
 import { team } from './organization.js'
 
-function projectKey (raw: SentryProjectKey): ProjectKey {
+export function projectKey (raw: SentryProjectKey): ProjectKey {
   const dsn = record(raw.dsn) ?? {}
   return {
     id: str(raw.id) ?? '',

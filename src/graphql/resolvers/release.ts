@@ -4,7 +4,7 @@ import type { ReleaseModel } from '../models.js'
 
 const d = (r: ReleaseModel): Record<string, unknown> => r.data
 
-function releaseProject (raw: unknown): ReleaseProject | null {
+export function releaseProject (raw: unknown): ReleaseProject | null {
   const p = record(raw)
   if (p === null) return null
   return { id: str(p.id) ?? '', slug: str(p.slug) ?? '', name: str(p.name), platform: str(p.platform), newGroups: int(p.newGroups) }
