@@ -6,6 +6,7 @@ import type { Store } from './db/store.js'
 import { createSqliteStore } from './db/sqlite-store.js'
 import { createTokenCipher } from './db/token-cipher.js'
 import databasePlugin from './plugins/database.js'
+import gracefulClosePlugin from './plugins/graceful-close.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import sessionPlugin from './plugins/session.js'
 import securityPlugin from './plugins/security.js'
@@ -46,6 +47,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     now: deps.now
   })
   // Security headers and CORS first, so every answer (404s and errors included) carries them.
+  await app.register(gracefulClosePlugin)
   await app.register(securityPlugin, { config })
   await app.register(databasePlugin, { store })
   await app.register(errorHandlerPlugin)

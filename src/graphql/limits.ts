@@ -2,11 +2,11 @@
  * Operation limits, checked before any resolver runs so an abusive document is refused in a
  * few milliseconds:
  * - document size in bytes and bracket nesting, before parsing (mercurius preParsing hook);
- * - depth, aliases, root fields, introspection nesting and a cost lower bound, after parsing
- *   and before validation (preValidation hook): graphql-js validation is superlinear on some
- *   shapes (OverlappingFieldsCanBeMerged), so a huge document must not reach it;
+ * - depth, aliases, root fields, fields repeated in one selection, introspection nesting and a
+ *   cost lower bound, after parsing and before validation (preValidation hook): graphql-js
+ *   validation is superlinear on some shapes (OverlappingFieldsCanBeMerged compares repeated
+ *   fields pairwise), so an abusive document must not reach it;
  * - the exact cost with the request's variables (preExecution hook).
- * - a field repeated in one selection set (graphql-js validates repeats pairwise).
  * Every refusal is BAD_USER_INPUT with `extensions.limit` naming the limit.
  *
  * Cost approximates upstream work and response size: every object field costs 1 (leaf fields

@@ -50,6 +50,7 @@ t.test('close lets in-flight requests finish, then closes the database', async t
   const res = await pending
   t.equal(res.statusCode, 200)
   t.same(await res.body.json(), { done: true })
+  t.equal(res.headers.connection, 'close', 'a closing server asks the client to drop the socket')
   await closing
   await t.rejects(app.store.ping(), 'the database is closed after close()')
 })
