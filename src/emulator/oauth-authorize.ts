@@ -137,12 +137,15 @@ export function registerAuthorize (app: FastifyInstance, state: EmulatorState): 
   })
 
   // The emulator's stand-in for User settings → Authorized Applications (facts.md §3).
-  app.get('/oauth/authorized-applications/', async (_request, reply) => {
+  // Also at Sentry's own path, so the gateway's link works the same against the emulator.
+  const authorizedApps = async (_request: unknown, reply: import('fastify').FastifyReply): Promise<unknown> => {
     const apps = state.authorizations
       .filter((a) => a.userId === DEFAULT_USER_ID)
       .map((a) => ({ clientId: a.clientId, name: state.clients.get(a.clientId)?.name ?? a.clientId, scopes: [...a.scopes] }))
     return reply.type('text/html; charset=utf-8').send(authorizedAppsPage(apps))
-  })
+  }
+  app.get('/oauth/authorized-applications/', authorizedApps)
+  app.get('/settings/account/authorizations/', authorizedApps)
 
   app.post('/oauth/authorized-applications/revoke', async (request, reply) => {
     const form = request.body as Record<string, string>

@@ -13,9 +13,9 @@ export function sentryApplicationsUrl (sentryUrl: string): string {
   return `${sentryUrl}/settings/account/api/applications/`
 }
 
-export function sentryAuthorizedApplicationsUrl (sentryUrl: string, emulator = false): string {
-  // The local emulator (zero-config `npm start`) serves its stand-in page at its own path.
-  return emulator ? `${sentryUrl}/oauth/authorized-applications/` : `${sentryUrl}/settings/account/authorizations/`
+export function sentryAuthorizedApplicationsUrl (sentryUrl: string): string {
+  // The local emulator serves its stand-in page at the same path.
+  return `${sentryUrl}/settings/account/authorizations/`
 }
 
 export interface RegistrationValues {

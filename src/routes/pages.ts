@@ -32,7 +32,7 @@ export default async function pageRoutes (app: FastifyInstance, opts: PageRoutes
       scopes: config.sentryScopes,
       connections,
       csrfToken: csrfToken(request),
-      authorizedApplicationsUrl: sentryAuthorizedApplicationsUrl(config.sentryUrl, config.useEmulator),
+      authorizedApplicationsUrl: sentryAuthorizedApplicationsUrl(config.sentryUrl),
       oauthConfigured: app.hasDecorator('sentryOAuth2'),
       notice: q.connected === '1' ? 'connected' : q.disconnected === '1' ? 'disconnected' : null,
       now: new Date(now())

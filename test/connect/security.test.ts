@@ -170,7 +170,7 @@ t.test('without an OAuth client the pages explain what to set up', async t => {
   t.equal(home.statusCode, 200)
   t.match(home.body, /No Sentry OAuth application is configured/)
   t.notMatch(home.body, /data-popup-href/)
-  t.match(home.body, /\/oauth\/authorized-applications\/"/, 'in emulator mode the link goes to the emulator’s own page')
+  t.match(home.body, /\/settings\/account\/authorizations\/"/, 'the link goes to Sentry’s Authorized Applications path, which the emulator serves too')
   const start = await app.inject({ method: 'GET', url: '/connect/sentry' })
   t.equal(start.statusCode, 503)
   t.match(start.body, /Sentry is not configured/)

@@ -152,6 +152,7 @@ t.test('implicit flow puts the token in the fragment, without a refresh token', 
 t.test('authorized applications page lists the app and revokes it (facts.md §3)', async (t) => {
   const em = await start(t)
   const token = em.control.issueToken({ clientId: CLIENT.clientId, scopes: ['org:read'] })
+  t.match((await call(`${em.url}/settings/account/authorizations/`)).text, CLIENT.name, 'also served at Sentry’s own path')
   const page = await call(`${em.url}/oauth/authorized-applications/`)
   t.match(page.text, CLIENT.name)
   t.match(page.text, /<button[^>]*value="revoke"/)
