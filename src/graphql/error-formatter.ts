@@ -93,7 +93,7 @@ function shape (error: GraphQLError, executed: boolean, ctx: MercuriusContext): 
   if (isGatewayError(orig)) {
     return [{ status: orig.statusCode, error: make(error, orig.message, { ...orig.extensions, code: orig.code }) }]
   }
-  if (orig.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(orig.errors)) {
+  if (orig.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(orig.errors) && orig.errors.length > 0) {
     return orig.errors.flatMap((inner: unknown) => {
       if (inner instanceof GraphQLError) return shape(inner, false, ctx)
       if (isGatewayError(inner)) return shape(new GraphQLError(inner.message, { originalError: inner }), false, ctx)

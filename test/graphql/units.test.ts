@@ -265,6 +265,8 @@ t.test('error formatter: request-level failures', async (t) => {
   }
   const validation = errorFormatter({ errors: [wrap(cases[5]![0])] }, ctx)
   t.same(validation.response.errors?.map((e) => e.extensions?.code), ['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT'])
+  const empty = errorFormatter({ errors: [wrap(Object.assign(new Error('Graphql validation error'), { code: 'MER_ERR_GQL_VALIDATION', statusCode: 400, errors: [] }))] }, ctx)
+  t.match(empty.response.errors, [{ extensions: { code: 'INTERNAL_SERVER_ERROR' } }], 'a validation error without details is still one error')
   const method = errorFormatter({ errors: [wrap(Object.assign(new Error('Method not allowed'), { code: 'MER_ERR_METHOD_NOT_ALLOWED', statusCode: 405 }))] }, ctx)
   t.equal(method.statusCode, 405)
   t.equal(headers.allow, 'POST')
