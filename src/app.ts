@@ -36,8 +36,6 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const app = Fastify({
     logger: deps.logger === undefined ? loggerOptions(config.logLevel) : deps.logger,
     trustProxy: config.production,
-    // Request ids only, never bodies: GraphQL variables could carry anything.
-    disableRequestLogging: false,
     bodyLimit: 1024 * 1024
   })
 

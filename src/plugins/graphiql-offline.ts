@@ -14,12 +14,18 @@ import { dirname, join, normalize } from 'node:path'
 const require = createRequire(import.meta.url)
 const VENDOR_PACKAGES = new Set(['graphiql', 'react', 'react-dom'])
 const CDN_PREFIX = /https:\/\/[^/'"]+\/(?=(?:graphiql|react|react-dom)@)/g
+/**
+ * Mercurius appends the three scripts dynamically, and dynamic scripts run in whatever order they
+ * arrive: react-dom (or graphiql) can run before react and the page stays blank. `async = false`
+ * makes the browser run them in insertion order.
+ */
+const ORDERED_SCRIPTS: [string, string] = ["script.src = url", "script.async = false\n      script.src = url"]
 
 export default fp(async function graphiqlOffline (app: FastifyInstance) {
   const mercuriusStatic = join(dirname(require.resolve('mercurius/package.json')), 'static')
   const rewritten = new Map(['main.js', 'sw.js'].map((name) => [
     `/graphiql/${name}`,
-    readFileSync(join(mercuriusStatic, name), 'utf8').replaceAll(CDN_PREFIX, '/graphiql/vendor/')
+    readFileSync(join(mercuriusStatic, name), 'utf8').replaceAll(CDN_PREFIX, '/graphiql/vendor/').replace(...ORDERED_SCRIPTS)
   ]))
   // Before mercurius' own routes answer: same URLs, rewritten bodies.
   app.addHook('onRequest', async (request, reply) => {

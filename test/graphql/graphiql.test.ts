@@ -21,6 +21,7 @@ t.test('GraphiQL assets are served locally and the CDN URLs are rewritten', asyn
     t.notMatch(res.body, /unpkg\.com|https:\/\/[^'"]+\/(graphiql|react|react-dom)@/, `${file} has no CDN URL`)
     t.match(res.body, /\/graphiql\/vendor\/graphiql@/)
   }
+  t.match((await app.inject({ method: 'GET', url: '/graphiql/main.js' })).body, /script\.async = false\n\s+script\.src = url/, 'vendor scripts run in order')
   for (const asset of ['graphiql@3.8.3/graphiql.min.css', 'graphiql@3.8.3/graphiql.min.js', 'react@18.3.1/umd/react.production.min.js', 'react-dom@18.3.1/umd/react-dom.production.min.js', 'graphiql@3.8.3/graphiql.css']) {
     const res = await app.inject({ method: 'GET', url: `/graphiql/vendor/${asset}` })
     t.equal(res.statusCode, 200, asset)
