@@ -28,6 +28,8 @@ export interface Child {
 }
 
 const children = new Set<Child>()
+/** Children being stopped on purpose (their exit is not reported). */
+const stopping = new WeakSet<Child>()
 
 /** Starts `node [nodeArgs] --import tsx <script>` with the bench's orphan guard preloaded. */
 export function startNode (name: string, script: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
@@ -68,12 +70,23 @@ export function startNode (name: string, script: string, env: Record<string, str
     })
   }
   children.add(child)
-  void exited.then(() => children.delete(child))
+  void exited.then((code) => {
+    children.delete(child)
+    if (!stopping.has(child)) {
+      process.stderr.write(`\n${name} (pid ${child.pid}) exited unexpectedly (code ${code}, signal ${proc.signalCode}); its last output:\n${text.slice(-3000)}\n`)
+    }
+  })
   return child
+}
+
+/** A child that ends by itself (a script, not a server): its exit is not reported. */
+export function expectExit (child: Child): void {
+  stopping.add(child)
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. */
 export async function stop (child: Child, graceMs = 10_000): Promise<void> {
+  stopping.add(child)
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return
   child.proc.kill('SIGTERM')
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs)
@@ -102,9 +115,18 @@ export async function freePort (): Promise<number> {
   })
 }
 
+function readProc (pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8')
+  } catch (err) {
+    const child = [...children].find(c => c.pid === pid)
+    throw new Error(`cannot read /proc/${pid}/${file}: the process is gone${child === undefined ? '' : ` (${child.name})`}`, { cause: err })
+  }
+}
+
 /** The process's user + system CPU time in milliseconds (all threads), from /proc/<pid>/stat. */
 export function cpuMs (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const stat = readProc(pid, 'stat')
   // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK
@@ -112,7 +134,7 @@ export function cpuMs (pid: number): number {
 
 /** Resident set size in bytes, from /proc/<pid>/status. */
 export function rssBytes (pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const status = readProc(pid, 'status')
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
   if (m === null) throw new Error(`no VmRSS for ${pid}`)
   return Number(m[1]) * 1024

@@ -76,6 +76,16 @@ const AREAS: Array<[RegExp, string]> = [
   [/^(tsx|esbuild|get-tsconfig)/, 'tsx loader']
 ]
 
+/** ' pkg/file.js:line', ' src/file.ts' (tsx-compiled lines are not the source's) or ' node:module:line'. */
+function locationOf (frame: CallFrame): string {
+  if (frame.url === '') return ''
+  const path = pathOf(frame.url)
+  const nm = path.lastIndexOf('/node_modules/')
+  if (nm !== -1) return ` ${path.slice(nm + '/node_modules/'.length)}:${frame.lineNumber + 1}`
+  if (path.startsWith(ROOT)) return ` ${relative(ROOT, path)}`
+  return ` ${path}:${frame.lineNumber + 1}`
+}
+
 export function areaOf (module: string): string {
   for (const [re, name] of AREAS) if (re.test(module)) return name
   return module.startsWith('src/') ? 'gateway: other' : `other: ${module}`
@@ -118,8 +128,7 @@ export function summarizeProfile (file: string, top = 25, window?: { fromUs: num
     byModule.set(mod, (byModule.get(mod) ?? 0) + us)
     const area = areaOf(mod)
     byArea.set(area, (byArea.get(area) ?? 0) + us)
-    const where = frame.url === '' ? '' : ` ${mod.startsWith('src/') ? relative(ROOT, pathOf(frame.url)) : mod}:${frame.lineNumber + 1}`
-    const fn = `${frame.functionName === '' ? '(anonymous)' : frame.functionName}${where}`
+    const fn = `${frame.functionName === '' ? '(anonymous)' : frame.functionName}${locationOf(frame)}`
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us)
   }
   const b = busy === 0 ? 1 : busy

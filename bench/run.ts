@@ -13,7 +13,7 @@
  *
  * Env: BENCH_SECONDS (8, per measured run), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (2),
  * BENCH_CONNECTIONS (10), BENCH_LONG_REQUESTS (100000; 0 skips), BENCH_LONG_CONNECTIONS (20),
- * BENCH_PROFILE (auto = the query with the worst ratio | projects | issues | issueDetail | off),
+ * BENCH_PROFILE (all | auto = the query with the worst ratio | projects | issues | issueDetail | off),
  * BENCH_REFRESH (1; 0 skips bench:refresh), BENCH_OUT (bench/results/latest.json).
  */
 import { execFileSync } from 'node:child_process'
@@ -24,7 +24,7 @@ import { join, relative, resolve } from 'node:path'
 import autocannon, { type Result } from 'autocannon'
 import { BrowserLike } from '../test/connect/client.js'
 import { runConnect } from '../test/connect/flow.js'
-import { cpuMs, freePort, ROOT, rssBytes, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
+import { cpuMs, expectExit, freePort, ROOT, rssBytes, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
 import { printProfileSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -45,7 +45,7 @@ const SETTINGS = {
   connections: Math.max(1, Math.round(num('BENCH_CONNECTIONS', 10))),
   longRequests: Math.round(num('BENCH_LONG_REQUESTS', 100_000)),
   longConnections: Math.max(1, Math.round(num('BENCH_LONG_CONNECTIONS', 20))),
-  profile: process.env.BENCH_PROFILE ?? 'auto',
+  profile: process.env.BENCH_PROFILE ?? 'all',
   refresh: process.env.BENCH_REFRESH !== '0'
 }
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? 'bench/results/latest.json')
@@ -169,9 +169,24 @@ function problemsOf (r: Result): string[] {
   return p
 }
 
+/**
+ * Waits until the emulator's request counter stops moving: a duration-bound load (warm-up)
+ * leaves requests in flight whose upstream calls must not land in the next measurement.
+ */
+async function settle (emulatorUrl: string): Promise<Counters> {
+  let last = await json('GET', `${emulatorUrl}/_emulator/counters`) as Counters
+  for (let i = 0; i < 50; i++) {
+    await new Promise(resolve => setTimeout(resolve, 150))
+    const now = await json('GET', `${emulatorUrl}/_emulator/counters`) as Counters
+    if (now.apiRequests === last.apiRequests) return now
+    last = now
+  }
+  return last
+}
+
 async function measure (emulator: { url: string, child: Child }, target: Target, q: QuerySpec, shape: { amount?: number, duration?: number, connections: number }): Promise<Measure> {
   const o = target.opts(q)
-  const c0 = await json('GET', `${emulator.url}/_emulator/counters`) as Counters
+  const c0 = await settle(emulator.url)
   const t0 = cpuMs(target.child.pid)
   const e0 = cpuMs(emulator.child.pid)
   const r = await load(o.url, o, shape)
@@ -222,6 +237,8 @@ const r3 = (n: number): number => Math.round(n * 1000) / 1000
 // ---------------------------------------------------------------------------------------------
 // bench:refresh (another engineer's script): run it and read its console.table
 
+type Profiled = ProfileSummary & { query: string, requests: number }
+
 interface RefreshResult { ok: boolean, exitCode: number | null, rows: Array<Record<string, string | number>>, output: string, seconds: number }
 
 export function parseConsoleTable (text: string): Array<Record<string, string | number>> {
@@ -244,6 +261,7 @@ export function parseConsoleTable (text: string): Array<Record<string, string | 
 async function runRefreshBench (): Promise<RefreshResult> {
   const started = performance.now()
   const child = startNode('bench:refresh', join(ROOT, 'bench/refresh-stampede.ts'), baseEnv())
+  expectExit(child)
   const timer = setTimeout(() => { void stop(child, 2000) }, 5 * 60_000)
   const exitCode = await child.exited
   clearTimeout(timer)
@@ -420,18 +438,22 @@ async function main (): Promise<void> {
       log(`long run: ${seconds.toFixed(1)} s, RSS ${(rssStart / 2 ** 20).toFixed(1)} → ${(rssEnd / 2 ** 20).toFixed(1)} MB (${longRun.growthPct}%)`)
     }
 
-    // --- profile ------------------------------------------------------------------------------
-    let profile: (ProfileSummary & { query: string, requests: number, cpuprofile: string }) | null = null
+    // --- profiles -----------------------------------------------------------------------------
+    // A separate gateway process per query under --cpu-prof (profiling slows it down, so these
+    // figures stay out of the table). Same database and secrets: the session cookie is valid.
+    const profiles: Profiled[] = []
     const worst = [...results].sort((a, b) => b.ratio - a.ratio)[0]
-    const profileName = SETTINGS.profile === 'auto' ? worst?.q.name : SETTINGS.profile
-    const pq = queries.find(q => q.name === profileName)
-    if (SETTINGS.profile !== 'off' && pq !== undefined) {
-      const profDir = join(dir, 'prof')
+    const wanted = SETTINGS.profile === 'off'
+      ? []
+      : SETTINGS.profile === 'all'
+        ? queries
+        : queries.filter(q => q.name === (SETTINGS.profile === 'auto' ? worst?.q.name : SETTINGS.profile))
+    for (const pq of wanted) {
+      const profDir = join(dir, `prof-${pq.name}`)
       mkdirSync(profDir)
       const port = await freePort()
       const url = `http://127.0.0.1:${port}`
-      // Same database and secrets: the session cookie is valid here too.
-      const child = startNode('gateway (profiled)', join(ROOT, 'src/server.ts'), { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, ['--cpu-prof', `--cpu-prof-dir=${profDir}`])
+      const child = startNode(`gateway (profiling ${pq.name})`, join(ROOT, 'src/server.ts'), { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, ['--cpu-prof', `--cpu-prof-dir=${profDir}`])
       await waitForHttp(`${url}/healthz`, child)
       const o = gqlOpts(url)(pq)
       await load(o.url, o, { duration: SETTINGS.warmupSeconds, connections: SETTINGS.connections })
@@ -441,11 +463,12 @@ async function main (): Promise<void> {
       const toUs = Number(process.hrtime.bigint() / 1000n)
       await stop(child)
       const file = readdirSync(profDir).find(f => f.endsWith('.cpuprofile'))
-      if (file === undefined) throw new Error('the profiled gateway wrote no .cpuprofile')
+      if (file === undefined) throw new Error(`the profiled gateway (${pq.name}) wrote no .cpuprofile`)
       const kept = join(RESULTS_DIR, `gateway-${pq.name}.cpuprofile`)
       mkdirSync(RESULTS_DIR, { recursive: true })
       copyFileSync(join(profDir, file), kept)
-      profile = { ...summarizeProfile(kept, 25, { fromUs, toUs }), file: relative(ROOT, kept), query: pq.name, requests: r.requests.total, cpuprofile: relative(ROOT, kept) }
+      const summary = summarizeProfile(kept, 25, { fromUs, toUs })
+      profiles.push({ ...summary, file: relative(ROOT, kept), query: pq.name, requests: r.requests.total })
       log(`profiled ${pq.name}: ${r.requests.total} requests, ${relative(ROOT, kept)}`)
     }
 
@@ -461,8 +484,8 @@ async function main (): Promise<void> {
 
     // --- report -------------------------------------------------------------------------------
     const table = results.flatMap(({ q, gateway: g, proxy: p, ratio, roundRatios }) => [
-      { query: q.name, target: 'gateway', 'req/s': Math.round(g.rps), 'p50 ms': r2(g.p50), 'p99 ms': r2(g.p99), 'CPU µs/req': Math.round(g.cpuMsPerReq * 1000), 'CPU ratio': r2(ratio), 'upstream/req': r2(g.upstreamPerReq), 'emulator µs/req': Math.round(g.emulatorCpuMsPerReq * 1000), 'resp bytes': Math.round(g.bytesPerResponse), rounds: roundRatios.map(r2).join(' ') },
-      { query: '', target: 'proxy', 'req/s': Math.round(p.rps), 'p50 ms': r2(p.p50), 'p99 ms': r2(p.p99), 'CPU µs/req': Math.round(p.cpuMsPerReq * 1000), 'CPU ratio': 1, 'upstream/req': r2(p.upstreamPerReq), 'emulator µs/req': Math.round(p.emulatorCpuMsPerReq * 1000), 'resp bytes': Math.round(p.bytesPerResponse), rounds: '' }
+      { query: q.name, target: 'gateway', 'req/s': Math.round(g.rps), 'p50 ms': r2(g.p50), 'p99 ms': r2(g.p99), 'CPU µs/req': Math.round(g.cpuMsPerReq * 1000), 'CPU ratio': r2(ratio), 'upstream/req': r2(g.upstreamPerReq), 'emulator µs/req': Math.round(g.emulatorCpuMsPerReq * 1000), 'resp bytes': Math.round(g.bytesPerResponse), 'ratio per round': roundRatios.map(r2).join(' ') },
+      { query: '', target: 'proxy', 'req/s': Math.round(p.rps), 'p50 ms': r2(p.p50), 'p99 ms': r2(p.p99), 'CPU µs/req': Math.round(p.cpuMsPerReq * 1000), 'CPU ratio': 1, 'upstream/req': r2(p.upstreamPerReq), 'emulator µs/req': Math.round(p.emulatorCpuMsPerReq * 1000), 'resp bytes': Math.round(p.bytesPerResponse), 'ratio per round': '' }
     ])
     const cpuModel = cpus()[0]?.model ?? 'unknown'
     let commit = 'unknown'
@@ -493,9 +516,16 @@ async function main (): Promise<void> {
         proxy: summary(p)
       })),
       longRun,
-      profile: profile === null
-        ? null
-        : { query: profile.query, requests: profile.requests, cpuprofile: profile.cpuprofile, busyMs: profile.busyMs, byArea: profile.byArea, byModule: profile.byModule.slice(0, 20), byFunction: profile.byFunction.slice(0, 25) },
+      profiles: profiles.map(p => ({
+        query: p.query,
+        requests: p.requests,
+        cpuprofile: p.file,
+        busyMs: p.busyMs,
+        busyUsPerReq: Math.round((p.busyMs * 1000) / p.requests),
+        byArea: p.byArea,
+        byModule: p.byModule.slice(0, 20),
+        byFunction: p.byFunction.slice(0, 25)
+      })),
       refreshStampede: refresh === null ? null : { ok: refresh.ok, exitCode: refresh.exitCode, seconds: refresh.seconds, rows: refresh.rows }
     }
     mkdirSync(RESULTS_DIR, { recursive: true })
@@ -506,7 +536,10 @@ async function main (): Promise<void> {
     if (longRun !== null) {
       console.log(`Long run: ${longRun.requests} × ${longRun.query} (-c ${longRun.connections}) in ${longRun.seconds} s; gateway RSS ${longRun.rssStartMB} → ${longRun.rssEndMB} MB (max ${longRun.rssMaxMB}): ${longRun.growthPct}% (target < 10%)`)
     }
-    if (profile !== null) printProfileSummary(profile, 12)
+    for (const p of profiles) {
+      console.log(`\n${p.query}: ${p.requests} requests under --cpu-prof`)
+      printProfileSummary(p, 12)
+    }
     if (refresh !== null) {
       console.log('Refresh stampede (npm run bench:refresh):')
       console.table(refresh.rows)

@@ -8,15 +8,24 @@ import { testEnv } from '../helpers/env.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-interface Started { child: ChildProcess, url: string, output: () => string }
-
-/** Runs `npm start`'s command with a clean environment and waits for Fastify's listening line. */
-async function startServer (env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/**
+ * The server runs through tsx, as `npm start` does. tap's process tracker patches spawn to add
+ * NODE_OPTIONS and NODE_V8_COVERAGE; tsx's source maps then corrupt the coverage report, so the
+ * child runs without them (`env -u`).
+ */
+function spawnServer (env: Record<string, string>): ChildProcess {
+  return spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
+}
+
+interface Started { child: ChildProcess, url: string, output: () => string }
+
+/** Runs `npm start`'s command with a clean environment and waits for Fastify's listening line. */
+async function startServer (env: Record<string, string>): Promise<Started> {
+  const child = spawnServer(env)
   let out = ''
   child.stdout?.on('data', d => { out += String(d) })
   child.stderr?.on('data', d => { out += String(d) })
@@ -34,13 +43,9 @@ async function startServer (env: Record<string, string>): Promise<Started> {
 
 t.test('a bad TOKEN_ENCRYPTION_KEY stops the process with exit code 1 and a message naming it', async t => {
   const dir = t.testdir()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...testEnv(dir, { TOKEN_ENCRYPTION_KEY: 'too-short' }) },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
+  const child = spawnServer(testEnv(dir, { TOKEN_ENCRYPTION_KEY: 'too-short' }))
   let err = ''
-  child.stderr.on('data', d => { err += String(d) })
+  child.stderr?.on('data', d => { err += String(d) })
   const [code] = await once(child, 'exit')
   t.equal(code, 1)
   t.match(err, /^Invalid configuration: TOKEN_ENCRYPTION_KEY: .*base64/m)
