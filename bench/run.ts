@@ -7,9 +7,12 @@
  *   gateway   src/server.ts (the real entry point) on a temp database, LOG_LEVEL=warn, NODE_ENV unset,
  *             with a session connected through the real OAuth flow over HTTP
  *   proxy     bench/proxy.ts: forwards GET /api/0/… with a fixed token and returns the bytes
- * The load comes from this process (autocannon). Then: a long run for memory growth, a CPU
- * profile of the gateway (bench/profile-summary.ts), and `npm run bench:refresh`.
- * Results: a table on stdout and bench/results/latest.json.
+ * The load comes from this process (autocannon), gateway and proxy alternating, after a warm-up.
+ * Then: a long run for memory growth on a fresh server.ts started with --inspect=127.0.0.1:0 (to
+ * force a GC before each reading), one server.ts per query under --cpu-prof (summarised by
+ * bench/profile-summary.ts), and `npm run bench:refresh`.
+ * Results: a table on stdout and bench/results/latest.json (profiles: bench/results/*.cpuprofile,
+ * not committed).
  *
  * Env: BENCH_SECONDS (8, per measured run), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (2),
  * BENCH_CONNECTIONS (10), BENCH_LONG_REQUESTS (100000; 0 skips), BENCH_LONG_CONNECTIONS (20),
@@ -25,6 +28,7 @@ import autocannon, { type Result } from 'autocannon'
 import { BrowserLike } from '../test/connect/client.js'
 import { runConnect } from '../test/connect/flow.js'
 import { cpuMs, expectExit, freePort, ROOT, rssBytes, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
+import { memoryAfterGc } from './inspector.js'
 import { printProfileSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +237,7 @@ function combine (rounds: Measure[]): Measure & { rounds: Measure[] } {
 
 const r2 = (n: number): number => Math.round(n * 100) / 100
 const r3 = (n: number): number => Math.round(n * 1000) / 1000
+const mb = (bytes: number): number => r2(bytes / 2 ** 20)
 
 // ---------------------------------------------------------------------------------------------
 // bench:refresh (another engineer's script): run it and read its console.table
@@ -395,47 +400,66 @@ async function main (): Promise<void> {
     }
 
     // --- long run: memory ---------------------------------------------------------------------
+    // Its own gateway process (server.ts, with the inspector on 127.0.0.1 so the bench can force
+    // a full GC before reading memory; no debugger session stays attached during the load).
     let longRun: Record<string, unknown> | null = null
     if (SETTINGS.longRequests > 0) {
       const q = queries[0] as QuerySpec
-      const o = gateway.opts(q)
-      await load(o.url, o, { amount: 5000, connections: SETTINGS.longConnections })
-      const rssStart = rssBytes(gatewayChild.pid)
+      const port = await freePort()
+      const url = `http://127.0.0.1:${port}`
+      const child = startNode('gateway (long run)', join(ROOT, 'src/server.ts'), { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, ['--inspect=127.0.0.1:0'])
+      const wsUrl = (await child.waitFor(/Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/))[1] as string
+      await waitForHttp(`${url}/healthz`, child)
+      const o = gqlOpts(url)(q)
+      const warmup = Math.min(SETTINGS.longRequests, Math.max(2000, Math.round(SETTINGS.longRequests / 20)))
+      const w = await load(o.url, o, { amount: warmup, connections: SETTINGS.longConnections })
+      const start = await memoryAfterGc(wsUrl)
+      const rssStart = rssBytes(child.pid)
       const samples: Array<{ s: number, rssMB: number }> = []
       const started = performance.now()
       const sampler = setInterval(() => {
-        try { samples.push({ s: r2((performance.now() - started) / 1000), rssMB: r2(rssBytes(gatewayChild.pid) / 2 ** 20) }) } catch {}
+        try { samples.push({ s: r2((performance.now() - started) / 1000), rssMB: r2(rssBytes(child.pid) / 2 ** 20) }) } catch {}
       }, 2000)
-      log(`long run: ${SETTINGS.longRequests} × ${q.name} on the gateway, ${SETTINGS.longConnections} connections, RSS ${(rssStart / 2 ** 20).toFixed(1)} MB`)
-      const cpu0 = cpuMs(gatewayChild.pid)
+      log(`long run: ${SETTINGS.longRequests} × ${q.name} on a fresh gateway (pid ${child.pid}) after ${warmup} warm-up requests, ${SETTINGS.longConnections} connections; RSS ${mb(rssStart)} MB, heap ${mb(start.heapUsed)} MB after GC`)
+      const cpu0 = cpuMs(child.pid)
       let r: Result
       try {
         r = await load(o.url, o, { amount: SETTINGS.longRequests, connections: SETTINGS.longConnections })
       } finally {
         clearInterval(sampler)
       }
-      const cpu1 = cpuMs(gatewayChild.pid)
+      const cpu1 = cpuMs(child.pid)
       const seconds = (performance.now() - started) / 1000
-      const rssEnd = rssBytes(gatewayChild.pid)
-      const rssMax = Math.max(rssEnd, ...samples.map(s => s.rssMB * 2 ** 20))
+      const rssBeforeGc = rssBytes(child.pid)
+      const end = await memoryAfterGc(wsUrl)
+      const rssEnd = rssBytes(child.pid)
+      await stop(child)
+      const growth = ((rssEnd - rssStart) / rssStart) * 100
       longRun = {
         query: q.name,
         requests: r.requests.total,
+        warmupRequests: w.requests.total,
         connections: SETTINGS.longConnections,
         seconds: r2(seconds),
         rps: Math.round(r.requests.total / r.duration),
         p50Ms: r.latency.p50,
         p99Ms: r.latency.p99,
         gatewayCpuUsPerReq: Math.round(((cpu1 - cpu0) / r.requests.total) * 1000),
-        rssStartMB: r2(rssStart / 2 ** 20),
-        rssEndMB: r2(rssEnd / 2 ** 20),
-        rssMaxMB: r2(rssMax / 2 ** 20),
-        growthPct: r2(((rssEnd - rssStart) / rssStart) * 100),
+        rssStartMB: mb(rssStart),
+        rssEndMB: mb(rssEnd),
+        growthPct: r2(growth),
         targetGrowthPct: 10,
+        withinTarget: growth < 10,
+        heapUsedStartMB: mb(start.heapUsed),
+        heapUsedEndMB: mb(end.heapUsed),
+        heapGrowthPct: r2(((end.heapUsed - start.heapUsed) / start.heapUsed) * 100),
+        rssEndBeforeGcMB: mb(rssBeforeGc),
+        rssMaxSampledMB: Math.max(mb(rssBeforeGc), ...samples.map(x => x.rssMB)),
+        note: 'start = after warm-up, end = after the long run; both read after two forced full GCs (inspector HeapProfiler.collectGarbage)',
         problems: problemsOf(r),
         rssSamples: samples
       }
-      log(`long run: ${seconds.toFixed(1)} s, RSS ${(rssStart / 2 ** 20).toFixed(1)} → ${(rssEnd / 2 ** 20).toFixed(1)} MB (${longRun.growthPct}%)`)
+      log(`long run: ${seconds.toFixed(1)} s, RSS ${mb(rssStart)} → ${mb(rssEnd)} MB (${longRun.growthPct}%), heap ${mb(start.heapUsed)} → ${mb(end.heapUsed)} MB`)
     }
 
     // --- profiles -----------------------------------------------------------------------------
@@ -534,7 +558,7 @@ async function main (): Promise<void> {
     console.log(`\nGateway vs raw proxy — ${cpuModel}, ${cpus().length} cores, Node ${process.version}, ${SETTINGS.connections} connections, ${SETTINGS.rounds} rounds of ~${SETTINGS.seconds} s each`)
     console.table(table)
     if (longRun !== null) {
-      console.log(`Long run: ${longRun.requests} × ${longRun.query} (-c ${longRun.connections}) in ${longRun.seconds} s; gateway RSS ${longRun.rssStartMB} → ${longRun.rssEndMB} MB (max ${longRun.rssMaxMB}): ${longRun.growthPct}% (target < 10%)`)
+      console.log(`Long run: ${longRun.requests} × ${longRun.query} (-c ${longRun.connections}) in ${longRun.seconds} s (${longRun.rps} req/s); gateway RSS after GC ${longRun.rssStartMB} → ${longRun.rssEndMB} MB: ${longRun.growthPct}% (target < 10%); heap used ${longRun.heapUsedStartMB} → ${longRun.heapUsedEndMB} MB; RSS max sampled ${longRun.rssMaxSampledMB} MB`)
     }
     for (const p of profiles) {
       console.log(`\n${p.query}: ${p.requests} requests under --cpu-prof`)
@@ -544,6 +568,10 @@ async function main (): Promise<void> {
       console.log('Refresh stampede (npm run bench:refresh):')
       console.table(refresh.rows)
     }
+    console.log('\nTargets:')
+    for (const r of results) console.log(`  ${r.ratio <= 1.3 ? 'MET    ' : 'NOT MET'} ${r.q.name}: gateway CPU per request ${r2(r.ratio)} × the raw proxy's (target ≤ 1.3)`)
+    if (longRun !== null) console.log(`  ${longRun.withinTarget === true ? 'MET    ' : 'NOT MET'} long run: RSS growth ${longRun.growthPct}% (target < 10%)`)
+    if (refresh !== null) console.log(`  ${refresh.ok ? 'MET    ' : 'NOT MET'} refresh stampede: exactly one refresh per scenario`)
     const allProblems = results.flatMap(r => [...r.gateway.problems, ...r.proxy.problems].map(p => `${r.q.name}: ${p}`))
     if (longRun !== null) allProblems.push(...(longRun.problems as string[]).map(p => `long run: ${p}`))
     if (refresh !== null && !refresh.ok) allProblems.push(`bench:refresh failed (exit ${refresh.exitCode})`)
