@@ -1,3 +1,4 @@
+import type { EmulatorCounters } from '../../src/emulator/types.js'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,15 +18,7 @@ export async function control (emulatorUrl: string, path: string, body?: unknown
   return text === '' ? null : JSON.parse(text)
 }
 
-export interface Counters {
-  apiRequests: number
-  byRoute: Record<string, number>
-  byOrigin: Record<string, number>
-  tokenExchanges: number
-  refreshes: number
-  refreshFailures: number
-  rateLimited: number
-}
+export type Counters = EmulatorCounters
 
 export const counters = async (emulatorUrl: string): Promise<Counters> => await control(emulatorUrl, 'counters')
 export const resetCounters = async (emulatorUrl: string): Promise<void> => { await control(emulatorUrl, 'counters/reset', {}) }
