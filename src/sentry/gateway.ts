@@ -5,7 +5,7 @@ import type { Store } from '../db/store.js'
 import { upstreamError } from '../errors.js'
 import { createCaller } from './caller.js'
 import { eventsApi } from './events.js'
-import { type CallContext, type Logger, type SentryHttp, type TokenSource, createSentryHttp } from './http.js'
+import { type AccessToken, type CallContext, type Logger, type SentryHttp, type TokenSource, createSentryHttp } from './http.js'
 import { issuesApi } from './issues.js'
 import { membersApi } from './members.js'
 import { getOrganization, listAllOrganizations, organizationsApi } from './organizations.js'
@@ -103,8 +103,25 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
     return state
   }
 
+  /**
+   * A client for one unit of work (GraphQL makes one per request and connection). It reads and
+   * decrypts the token row once, not once per upstream call; a 401 drops the memo so the retry
+   * sees the refreshed row, and a failed read is not remembered.
+   */
   function forConnection (connectionId: string): SentryClient {
-    const call = createCaller(http, stateFor(connectionId).ctx)
+    const { ctx } = stateFor(connectionId)
+    let memo: Promise<AccessToken> | null = null
+    const tokens: TokenSource = {
+      current: async () => {
+        memo ??= ctx.tokens.current().catch((err: unknown) => { memo = null; throw err })
+        return await memo
+      },
+      afterUnauthorized: async (used) => {
+        memo = null
+        await ctx.tokens.afterUnauthorized(used)
+      }
+    }
+    const call = createCaller(http, { ...ctx, tokens })
     return {
       connectionId,
       organizations: organizationsApi(call),
