@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { BrowserContext, Page } from 'playwright-core'
 import { buildTestApp } from '../helpers/app.js'
 import { chromiumAvailable, launchBrowser, screenshot } from '../helpers/browser.js'
 import { countRows } from '../connect/flow.js'
@@ -42,13 +43,7 @@ if (!chromiumAvailable()) {
   t.test('connect in a popup: the opener gets the postMessage and shows the connection', async t => {
     const { url, config, emulator } = await buildTestApp(t, { listen: true })
     const { context, problems } = await launchBrowser(t)
-    const page = context.pages()[0] ?? await context.newPage()
-    await page.goto(`${url}/`)
-    const [popup] = await Promise.all([
-      context.waitForEvent('page'),
-      page.getByRole('link', { name: 'Connect to Sentry' }).click()
-    ])
-    await popup.waitForURL(u => u.href.startsWith(`${emulator.url}/oauth/authorize/`))
+    const { page, popup } = await openConnectPopup(context, url, emulator.url)
     t.equal(page.url(), `${url}/`, 'the landing page stays where it was')
     t.match(await page.locator('#connect-status').innerText(), /Waiting for Sentry/)
     const closed = popup.waitForEvent('close')
@@ -67,13 +62,7 @@ if (!chromiumAvailable()) {
   t.test('a denied popup reports the failure to the opener', async t => {
     const { url, config, emulator } = await buildTestApp(t, { listen: true })
     const { context } = await launchBrowser(t)
-    const page = context.pages()[0] ?? await context.newPage()
-    await page.goto(`${url}/`)
-    const [popup] = await Promise.all([
-      context.waitForEvent('page'),
-      page.getByRole('link', { name: 'Connect to Sentry' }).click()
-    ])
-    await popup.waitForURL(u => u.href.startsWith(`${emulator.url}/oauth/authorize/`))
+    const { page, popup } = await openConnectPopup(context, url, emulator.url)
     const closed = popup.waitForEvent('close')
     await popup.locator('button[name=op][value=deny]').click()
     await closed
@@ -96,4 +85,16 @@ if (!chromiumAvailable()) {
     await screenshot(page, 'graphiql')
     t.same(problems.errors.filter(e => /Content Security Policy|Refused to/.test(e)), [], 'no CSP violations')
   })
+}
+
+/** Opens the landing page and clicks Connect; resolves once the popup shows Sentry's consent page. */
+async function openConnectPopup (context: BrowserContext, url: string, sentryUrl: string): Promise<{ page: Page, popup: Page }> {
+  const page = context.pages()[0] ?? await context.newPage()
+  await page.goto(`${url}/`)
+  const [popup] = await Promise.all([
+    context.waitForEvent('page'),
+    page.getByRole('link', { name: 'Connect to Sentry' }).click()
+  ])
+  await popup.waitForURL(u => u.href.startsWith(`${sentryUrl}/oauth/authorize/`))
+  return { page, popup }
 }
