@@ -87,9 +87,12 @@ export const ISSUE_SORTS = ['date', 'freq', 'inbox', 'new', 'recommended', 'tren
 
 export function compareIssues (sort: string): (a: IssueRec, b: IssueRec) => number {
   const key: (i: IssueRec) => number =
-    sort === 'new' ? (i) => i.firstSeenMs
-      : sort === 'freq' ? (i) => i.count
-        : sort === 'user' ? (i) => i.userCount
+    sort === 'new'
+      ? (i) => i.firstSeenMs
+      : sort === 'freq'
+        ? (i) => i.count
+        : sort === 'user'
+          ? (i) => i.userCount
           : (i) => i.lastSeenMs
   // Ties broken by id so that pages never overlap.
   return (a, b) => key(b) - key(a) || b.id.localeCompare(a.id)

@@ -19,7 +19,7 @@ const CDN_PREFIX = /https:\/\/[^/'"]+\/(?=(?:graphiql|react|react-dom)@)/g
  * arrive: react-dom (or graphiql) can run before react and the page stays blank. `async = false`
  * makes the browser run them in insertion order.
  */
-const ORDERED_SCRIPTS: [string, string] = ["script.src = url", "script.async = false\n      script.src = url"]
+const ORDERED_SCRIPTS: [string, string] = ['script.src = url', 'script.async = false\n      script.src = url']
 
 export default fp(async function graphiqlOffline (app: FastifyInstance) {
   const mercuriusStatic = join(dirname(require.resolve('mercurius/package.json')), 'static')

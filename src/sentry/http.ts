@@ -348,7 +348,10 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
     } finally {
       clearTimeout(timer)
       logger?.debug({
-        method, path: template, status: status ?? null, durationMs: Math.round(performance.now() - started),
+        method,
+        path: template,
+        status: status ?? null,
+        durationMs: Math.round(performance.now() - started),
         ...(failure === undefined ? {} : { error: failure })
       }, 'sentry upstream call')
     }

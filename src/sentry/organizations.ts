@@ -35,7 +35,9 @@ export async function listAllOrganizations (call: SentryCaller): Promise<SentryO
  */
 export async function getOrganization (call: SentryCaller, org: string, route: 'region' | 'control' = 'region'): Promise<SentryOrganization> {
   return await call.json<SentryOrganization>({
-    method: 'GET', path: GET_ORGANIZATION, params: { organization_id_or_slug: org },
+    method: 'GET',
+    path: GET_ORGANIZATION,
+    params: { organization_id_or_slug: org },
     // The region lookup needs only `links`: skip the projects and teams.
     query: route === 'control' ? { detailed: 0 } : undefined,
     what: 'The organization',

@@ -80,7 +80,8 @@ t.test('in production over http the cookies are still Secure', async t => {
 t.test('CORS is open only to ALLOWED_ORIGINS, with credentials', async t => {
   const { app } = await buildTestApp(t, { env: { ALLOWED_ORIGINS: 'https://app.example.com' } })
   const pre = await app.inject({
-    method: 'OPTIONS', url: '/healthz',
+    method: 'OPTIONS',
+    url: '/healthz',
     headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }
   })
   t.equal(pre.statusCode, 204)

@@ -46,12 +46,22 @@ t.test('describeTokenError maps every failure to words without echoing secrets',
 t.test('readTokenResponse reads Sentry’s token response', async t => {
   const expiresAt = new Date('2030-01-01T00:00:00Z')
   const full = {
-    access_token: 'a'.repeat(64), refresh_token: 'r'.repeat(64), expires_in: 2591999, expires_at: expiresAt,
-    token_type: 'Bearer', scope: 'org:read  event:read org:read', user: { id: '123', name: 'Jane Doe', email: 'jane@example.com' }, organization_id: '456'
+    access_token: 'a'.repeat(64),
+    refresh_token: 'r'.repeat(64),
+    expires_in: 2591999,
+    expires_at: expiresAt,
+    token_type: 'Bearer',
+    scope: 'org:read  event:read org:read',
+    user: { id: '123', name: 'Jane Doe', email: 'jane@example.com' },
+    organization_id: '456'
   }
   t.same(readTokenResponse(full, ['x']), {
-    accessToken: 'a'.repeat(64), refreshToken: 'r'.repeat(64), scopes: ['org:read', 'event:read'], expiresAt,
-    sentryUser: { id: '123', name: 'Jane Doe', email: 'jane@example.com' }, scopingOrgId: '456'
+    accessToken: 'a'.repeat(64),
+    refreshToken: 'r'.repeat(64),
+    scopes: ['org:read', 'event:read'],
+    expiresAt,
+    sentryUser: { id: '123', name: 'Jane Doe', email: 'jane@example.com' },
+    scopingOrgId: '456'
   })
   t.match(readTokenResponse({ ...full, token_type: 'bearer', user: { id: 7 }, organization_id: 9, scope: undefined, refresh_token: '' }, ['org:read']), {
     sentryUser: { id: '7', name: null, email: null }, scopingOrgId: '9', scopes: ['org:read'], refreshToken: null
@@ -69,7 +79,7 @@ t.test('readTokenResponse reads Sentry’s token response', async t => {
 })
 
 t.test('html escapes every interpolated value', async t => {
-  t.equal(escapeHtml(`<a href="x" onclick='y'>&\`</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;')
+  t.equal(escapeHtml('<a href="x" onclick=\'y\'>&`</a>'), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;')
   const inner = html`<b>${'<i>'}</b>`
   t.equal(html`<p>${inner}${['<', html`<br>`]}${null}${undefined}${false}${0}${true}</p>`.value, '<p><b>&lt;i&gt;</b>&lt;<br>0true</p>')
   t.equal(String(new SafeHtml('<x>')), '<x>')
@@ -91,8 +101,12 @@ t.test('registration values follow the configuration', async t => {
   t.match(plain.notes.join(' '), /plain http/)
 
   const prod = registrationValues(cfg({
-    PUBLIC_URL: 'https://gw.example.com', SENTRY_URL: 'https://sentry.acme.internal', ALLOWED_ORIGINS: 'https://app.example.com,https://gw.example.com',
-    PRIVACY_POLICY_URL: 'https://gw.example.com/privacy', TERMS_URL: 'https://gw.example.com/terms', SENTRY_SCOPES: 'org:read event:read'
+    PUBLIC_URL: 'https://gw.example.com',
+    SENTRY_URL: 'https://sentry.acme.internal',
+    ALLOWED_ORIGINS: 'https://app.example.com,https://gw.example.com',
+    PRIVACY_POLICY_URL: 'https://gw.example.com/privacy',
+    TERMS_URL: 'https://gw.example.com/terms',
+    SENTRY_SCOPES: 'org:read event:read'
   }))
   t.same(prod.allowedOrigins, ['https://gw.example.com', 'https://app.example.com'], 'deduplicated, ours first')
   t.equal(prod.registerAt, 'https://sentry.acme.internal/settings/account/api/applications/')
@@ -130,14 +144,26 @@ t.test('npm run registration prints the values, needs no secrets and writes noth
 t.test('the landing page renders every connection state', async t => {
   const now = new Date('2030-01-01T00:00:00Z')
   const base: ConnectionRecord = {
-    id: 'c1', userId: 'u1', sentryUser: { id: '1', name: 'Jane <Doe>', email: 'jane@example.com' }, scopes: ['org:read'],
-    status: 'ACTIVE', statusReason: null, statusChangedAt: now, expiresAt: new Date(now.getTime() + 86_400_000 * 2),
-    scopingOrgId: null, createdAt: now, updatedAt: now,
+    id: 'c1',
+    userId: 'u1',
+    sentryUser: { id: '1', name: 'Jane <Doe>', email: 'jane@example.com' },
+    scopes: ['org:read'],
+    status: 'ACTIVE',
+    statusReason: null,
+    statusChangedAt: now,
+    expiresAt: new Date(now.getTime() + 86_400_000 * 2),
+    scopingOrgId: null,
+    createdAt: now,
+    updatedAt: now,
     organizations: [{ orgId: '1', slug: 'acme', name: 'Acme & Co', regionUrl: 'https://us.sentry.io' }]
   }
   const page = renderHome({
-    scopes: ['org:read', 'made:up'], csrfToken: 'tok"en', authorizedApplicationsUrl: 'https://sentry.io/settings/account/authorizations/',
-    oauthConfigured: true, notice: null, now,
+    scopes: ['org:read', 'made:up'],
+    csrfToken: 'tok"en',
+    authorizedApplicationsUrl: 'https://sentry.io/settings/account/authorizations/',
+    oauthConfigured: true,
+    notice: null,
+    now,
     connections: [
       base,
       { ...base, id: 'c2', expiresAt: new Date(now.getTime() + 86_400_000), scopingOrgId: '1', updatedAt: new Date(now.getTime() + 1000) },

@@ -37,7 +37,7 @@ t.test('close lets in-flight requests finish, then closes the database', async t
   const started = new Promise<void>(resolve => {
     app.get('/slow', async () => {
       resolve()
-      await new Promise<void>(r => { release = r })
+      await new Promise<void>(r => { release = r }) // eslint-disable-line promise/param-names
       return { done: true }
     })
   })

@@ -30,8 +30,14 @@ t.test('npm run rotate-key re-encrypts every row under the current key; an unlis
   const before = createSqliteStore({ path: db, cipher: createTokenCipher(parseTokenKeys(`old:${oldKey}`)) })
   const user = await before.createUser()
   const c = await before.saveConnection({
-    userId: user.id, sentryUser: { id: '1', name: null, email: null }, scopes: ['org:read'], scopingOrgId: null,
-    expiresAt: null, accessToken: 'access-token-value', refreshToken: 'refresh-token-value', organizations: []
+    userId: user.id,
+    sentryUser: { id: '1', name: null, email: null },
+    scopes: ['org:read'],
+    scopingOrgId: null,
+    expiresAt: null,
+    accessToken: 'access-token-value',
+    refreshToken: 'refresh-token-value',
+    organizations: []
   })
   await before.close()
   const env = { DATABASE_URL: db, SESSION_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }

@@ -40,7 +40,7 @@ t.test('POST with a simple Content-Type is refused before anything runs (no cros
     ['text/plain', mutation],
     ['text/plain;charset=UTF-8', mutation],
     ['application/x-www-form-urlencoded', `query=${encodeURIComponent(`mutation { disconnect(connectionId: "${viewer.connection.id}") }`)}`],
-    ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{ viewer { id } }\r\n--x--\r\n`]
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{ viewer { id } }\r\n--x--\r\n']
   ] as const) {
     const res = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': type }, payload })
     t.equal(res.statusCode, 400, type)

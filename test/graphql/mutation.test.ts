@@ -72,7 +72,7 @@ t.test('disconnect deletes the viewer\'s own connection only', async (t) => {
   t.same(codes(foreign), ['NOT_FOUND'], 'another user\'s connection is not found')
   t.equal((await app.store.listConnections(other.userId)).length, 1)
 
-  const res = await gql(app, `mutation ($id: ID!) { disconnect(connectionId: $id) }`, { cookie: other.cookie, variables: { id: other.connection.id } })
+  const res = await gql(app, 'mutation ($id: ID!) { disconnect(connectionId: $id) }', { cookie: other.cookie, variables: { id: other.connection.id } })
   t.same(res.body, { data: { disconnect: true } })
   t.same(await app.store.listConnections(other.userId), [])
   t.equal(await app.store.getTokens(other.connection.id), null, 'its tokens are gone')

@@ -15,4 +15,3 @@ export function testEnv (dir: string, extra: Record<string, string> = {}): Recor
     ...extra
   }
 }
-

@@ -121,6 +121,7 @@ t.test('invalid_grant because another process refreshed first does not revoke', 
   // invalid_grant; the row has moved on, so its tokens are used and nothing is revoked.
   let raced = false
   let raceError: unknown
+  // eslint-disable-next-line prefer-const -- assigned below, after the dispatcher that calls it
   let race: (() => Promise<void>) | undefined
   const agent = new Agent().compose(dispatch => (opts, handler) => {
     if (!raced && opts.path === '/oauth/token/' && race !== undefined) {

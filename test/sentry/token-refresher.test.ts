@@ -95,8 +95,14 @@ t.test('a reconnect during the refresh POST: the reconnect\'s tokens win', async
   const http = {
     refreshTokens: async (): Promise<NewTokens> => {
       await store.saveConnection({
-        userId, sentryUser: { id: '1', name: 'Jane', email: null }, scopes: ['org:read'], scopingOrgId: null,
-        expiresAt: new Date(Date.now() + 86400_000), accessToken: 'access-reconnected', refreshToken: 'refresh-reconnected', organizations: []
+        userId,
+        sentryUser: { id: '1', name: 'Jane', email: null },
+        scopes: ['org:read'],
+        scopingOrgId: null,
+        expiresAt: new Date(Date.now() + 86400_000),
+        accessToken: 'access-reconnected',
+        refreshToken: 'refresh-reconnected',
+        organizations: []
       })
       return fresh(2)
     }
