@@ -16,6 +16,7 @@ import pageRoutes from './routes/pages.js'
 import sentryPlugin from './plugins/sentry.js'
 import graphqlPlugin from './plugins/graphql.js'
 import healthRoutes from './routes/health.js'
+import { type Signals, noopSignals } from './telemetry/signals.js'
 
 export interface AppDeps {
   /** A ready store; by default a SQLite store on config.databasePath. */
@@ -26,6 +27,8 @@ export interface AppDeps {
   logger?: Record<string, unknown> | boolean
   /** The undici dispatcher for upstream Sentry calls (tests); by default one Agent per app. */
   dispatcher?: Dispatcher
+  /** What the Sentry pipeline reports (upstream calls, retries, waits, refreshes); no-op by default. */
+  signals?: Signals
 }
 
 /**
@@ -51,7 +54,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(errorHandlerPlugin)
   await app.register(sessionPlugin, { config })
   await app.register(sentryOAuthPlugin, { config, now: deps.now })
-  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher })
+  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? noopSignals })
   await app.register(graphqlPlugin, { config })
   await app.register(healthRoutes)
   await app.register(connectRoutes, { config, now: deps.now })

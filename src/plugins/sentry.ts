@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici'
 import type { Config } from '../config.js'
 import { createSentryGateway } from '../sentry/gateway.js'
 import type { SentryGateway } from '../sentry/types.js'
+import type { Signals } from '../telemetry/signals.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +18,8 @@ export interface SentryPluginOptions {
   now?: () => number
   /** Injected undici dispatcher (tests); by default one Agent per app, closed with the app. */
   dispatcher?: Dispatcher
+  /** Metrics and tracing hooks for the Sentry pipeline; no-op by default. */
+  signals?: Signals
 }
 
 /** Decorates `app.sentry`; closes the upstream HTTP agent when the app closes. */
@@ -26,7 +29,8 @@ export default fp(async function sentryPlugin (app: FastifyInstance, opts: Sentr
     store: app.store,
     dispatcher: opts.dispatcher,
     now: opts.now,
-    logger: app.log.child({ component: 'sentry' })
+    logger: app.log.child({ component: 'sentry' }),
+    signals: opts.signals
   })
   app.decorate('sentry', gateway)
   app.addHook('onClose', async () => {

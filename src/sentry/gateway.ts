@@ -17,6 +17,7 @@ import { statsApi } from './stats.js'
 import { teamsApi } from './teams.js'
 import { type TokenRefresher, createTokenRefresher } from './token-refresher.js'
 import type { SentryClient, SentryGateway, SentryOrganization } from './types.js'
+import { type Signals, noopSignals } from '../telemetry/signals.js'
 
 export interface SentryGatewayOptions {
   config: Config
@@ -30,6 +31,8 @@ export interface SentryGatewayOptions {
   leaseTtlMs?: number
   /** Connections whose per-connection state (gate, windows, regions) is kept; LRU beyond. */
   maxConnectionStates?: number
+  /** Where upstream calls, retries, waits and refreshes are reported (metrics, tracing). */
+  signals?: Signals
 }
 
 /** The app-wide service plus what only the plugin needs. */
@@ -53,9 +56,10 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
   const owner = options.owner ?? randomUUID()
   // The lease must outlast the slowest refresh POST (connect + request timeout).
   const leaseTtlMs = options.leaseTtlMs ?? Math.max(30_000, config.upstreamConnectTimeoutMs + config.upstreamRequestTimeoutMs + 5000)
-  const http: SentryHttp = createSentryHttp({ config, dispatcher: options.dispatcher, logger, now })
+  const signals = options.signals ?? noopSignals
+  const http: SentryHttp = createSentryHttp({ config, dispatcher: options.dispatcher, logger, now, signals })
   const refresher: TokenRefresher = createTokenRefresher({
-    store, http, refreshWindowSeconds: config.refreshWindowSeconds, now, owner, leaseTtlMs, logger
+    store, http, refreshWindowSeconds: config.refreshWindowSeconds, now, owner, leaseTtlMs, logger, signals
   })
   const states = new Map<string, ConnectionState>()
   const maxStates = options.maxConnectionStates ?? DEFAULT_MAX_CONNECTION_STATES

@@ -8,6 +8,7 @@ import {
 } from '../errors.js'
 import { type ConcurrencyGate, type RateWindows, readRateLimitHeaders, readRetryAfterMs } from './rate-limit.js'
 import { type HttpMethod, requiredScopesFor } from './scopes.js'
+import { type Signals, noopSignals } from '../telemetry/signals.js'
 
 /**
  * The only module that talks HTTP to Sentry: it owns the undici Agent, builds every URL from a
@@ -100,6 +101,8 @@ export interface SentryHttpOptions {
   random?: () => number
   /** Largest response body accepted (default 32 MiB). */
   maxBodyBytes?: number
+  /** Where upstream exchanges, retries and rate-limit waits are reported (metrics, tracing). */
+  signals?: Signals
 }
 
 /** GET is retried on these and on connection errors; nothing else is retried blindly. */
@@ -311,15 +314,18 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
   const baseUrl = config.sentryUrl.replace(/\/+$/, '')
   const requestTimeoutMs = config.upstreamRequestTimeoutMs
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const signals = options.signals ?? noopSignals
 
   interface Raw { status: number, headers: Record<string, string | string[] | undefined>, text: string }
 
   /** One HTTP exchange with an overall deadline; logs method, path template, status and duration only. */
   async function exchange (
     base: string, method: HttpMethod, pathAndQuery: string, template: string,
-    headers: Record<string, string>, body: string | undefined
+    headers: Record<string, string>, body: string | undefined, attempt = 1
   ): Promise<Raw> {
     const { origin, prefix } = splitBase(base)
+    const span = signals.upstreamCall({ method, pathTemplate: template, region: new URL(origin).host, attempt })
+    const traced = Object.keys(span.headers).length === 0 ? headers : { ...headers, ...span.headers }
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), requestTimeoutMs)
     const started = performance.now()
@@ -327,7 +333,7 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
     let failure: string | undefined
     try {
       const res = await dispatcher.request({
-        origin, path: prefix + pathAndQuery, method, headers, body, signal: controller.signal
+        origin, path: prefix + pathAndQuery, method, headers: traced, body, signal: controller.signal
       })
       status = res.statusCode
       const chunks: Buffer[] = []
@@ -340,10 +346,12 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
         }
         chunks.push(chunk as Buffer)
       }
+      span.end({ status: res.statusCode })
       return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }
     } catch (err) {
       const transport = classifyTransportError(err, controller.signal.aborted)
       failure = transport.errorCode
+      span.end({ status: status ?? null, errorCode: transport.toGatewayError().code })
       throw transport
     } finally {
       clearTimeout(timer)
@@ -380,6 +388,7 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
       }
       rateWaits++
       rateWaitedMs += wait
+      signals.rateLimitWait(wait)
       await sleep(wait)
     }
     const mayRetry = (delay: number): boolean =>
@@ -393,12 +402,15 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
       }
       let raw: Raw
       let token: AccessToken
+      const gateFull = ctx.gate.inFlight >= ctx.gate.limit
+      const gateStarted = gateFull ? performance.now() : 0
       const release = await ctx.gate.acquire()
+      if (gateFull) signals.rateLimitWait(Math.round(performance.now() - gateStarted))
       try {
         token = await ctx.tokens.current()
         const headers: Record<string, string> = { authorization: `Bearer ${token.value}`, accept: 'application/json' }
         if (body !== undefined) headers['content-type'] = 'application/json'
-        raw = await exchange(base, spec.method, pathAndQuery, spec.path, headers, body)
+        raw = await exchange(base, spec.method, pathAndQuery, spec.path, headers, body, attempt)
       } catch (err) {
         release()
         if (!(err instanceof TransportError)) throw err
@@ -411,6 +423,7 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
         const delay = backoffMs(attempt)
         if (isRetryable(err, spec.method) && mayRetry(delay)) {
           attempt++
+          signals.upstreamRetry({ method: spec.method, pathTemplate: spec.path })
           await sleep(delay)
           continue
         }
@@ -442,6 +455,7 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
         }
       }
       if (raw.status === 429) {
+        signals.upstreamRateLimited({ method: spec.method, pathTemplate: spec.path })
         // The 429 body is a bare string and carries no Retry-After; Reset says when to come back.
         const retryAfter = readRetryAfterMs(raw.headers, now())
         const wait = retryAfter ?? (limits.resetAtMs === null ? 1000 : limits.resetAtMs - now())
@@ -452,6 +466,7 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
         const delay = backoffMs(attempt)
         if (mayRetry(delay)) {
           attempt++
+          signals.upstreamRetry({ method: spec.method, pathTemplate: spec.path })
           await sleep(delay)
           continue
         }

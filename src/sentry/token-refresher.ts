@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Store, TokenRecord } from '../db/store.js'
 import { GatewayError, isGatewayError, reconnectRequired, upstreamTimeout } from '../errors.js'
 import { type AccessToken, InvalidGrantError, type Logger, type SentryHttp, type TokenSource } from './http.js'
+import { type RefreshOutcome, type Signals, noopSignals } from '../telemetry/signals.js'
 
 /**
  * The token lifecycle of stored connections (issue 4 §2, facts.md §2–3).
@@ -33,6 +34,8 @@ export interface TokenRefresherOptions {
   /** The longest wait for another holder's lease before UPSTREAM_TIMEOUT (default lease TTL + 5 s). */
   maxLeaseWaitMs?: number
   logger?: Logger
+  /** Where refreshes and lease waits are reported (metrics, tracing). */
+  signals?: Signals
 }
 
 export interface TokenRefresher {
@@ -54,6 +57,7 @@ export const DEFAULT_LEASE_TTL_MS = 30_000
 
 export function createTokenRefresher (options: TokenRefresherOptions): TokenRefresher {
   const { store, http, logger } = options
+  const signals = options.signals ?? noopSignals
   const now = options.now ?? Date.now
   const owner = options.owner ?? randomUUID()
   const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
@@ -91,37 +95,58 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
       }
       return await readRow(connectionId)
     }
-    let tokens
+    const span = signals.refresh()
+    let outcome: RefreshOutcome = 'upstream_error'
     try {
-      tokens = await http.refreshTokens(row.refreshToken)
-    } catch (err) {
-      if (!(err instanceof InvalidGrantError)) throw err
-      // Another process may have rotated the pair (its lease expired, or an older gateway
-      // without leases): then the row has moved on and its tokens are good.
-      const current = await store.getTokens(connectionId)
-      if (current !== null && current.version !== row.version) return current
-      if (await store.markRevoked(connectionId, REVOKED_INVALID_GRANT, row.version)) {
-        logger?.warn({ connectionId }, 'sentry connection revoked: refresh token refused')
-        throw reconnectRequired(connectionId, REVOKED_INVALID_GRANT)
+      let tokens
+      try {
+        tokens = await http.refreshTokens(row.refreshToken)
+      } catch (err) {
+        if (!(err instanceof InvalidGrantError)) throw err
+        // Another process may have rotated the pair (its lease expired, or an older gateway
+        // without leases): then the row has moved on and its tokens are good.
+        const current = await store.getTokens(connectionId)
+        if (current !== null && current.version !== row.version) {
+          outcome = 'lost_race'
+          return current
+        }
+        if (await store.markRevoked(connectionId, REVOKED_INVALID_GRANT, row.version)) {
+          outcome = 'revoked'
+          logger?.warn({ connectionId }, 'sentry connection revoked: refresh token refused')
+          throw reconnectRequired(connectionId, REVOKED_INVALID_GRANT)
+        }
+        outcome = 'lost_race'
+        return await readRow(connectionId)
       }
+      // Sentry always rotates; keep the old refresh token if a server does not (RFC 6749 §6).
+      const saved = await store.replaceTokens(connectionId, row.version, {
+        ...tokens, refreshToken: tokens.refreshToken ?? row.refreshToken
+      })
+      outcome = saved === null ? 'lost_race' : 'ok'
+      if (saved !== null) return saved
+      // The row changed under our lease (a reconnect stored a new grant): the stored tokens win.
       return await readRow(connectionId)
+    } finally {
+      span.end(outcome)
     }
-    // Sentry always rotates; keep the old refresh token if a server does not (RFC 6749 §6).
-    const saved = await store.replaceTokens(connectionId, row.version, {
-      ...tokens, refreshToken: tokens.refreshToken ?? row.refreshToken
-    })
-    if (saved !== null) return saved
-    // The row changed under our lease (a reconnect stored a new grant): the stored tokens win.
-    return await readRow(connectionId)
   }
 
   async function refreshUnderLease (connectionId: string, staleVersion: number): Promise<TokenRecord> {
     // Real time, not the injectable clock: this bounds an actual wait.
     const giveUpAt = Date.now() + maxLeaseWaitMs
+    let waitingSince: number | null = null
+    const waited = (): void => {
+      if (waitingSince !== null) signals.leaseWait(Date.now() - waitingSince)
+      waitingSince = null
+    }
     for (;;) {
-      const row = await readRow(connectionId)
-      if (row.version !== staleVersion) return row
+      const row = await readRow(connectionId).catch((err: unknown) => { waited(); throw err })
+      if (row.version !== staleVersion) {
+        waited()
+        return row
+      }
       if (await store.acquireRefreshLease(connectionId, owner, leaseTtlMs)) {
+        waited()
         try {
           // Another process may have refreshed and released between our read and our lease.
           const fresh = await readRow(connectionId)
@@ -131,7 +156,11 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
           await store.releaseRefreshLease(connectionId, owner).catch(() => {})
         }
       }
-      if (Date.now() > giveUpAt) throw upstreamTimeout()
+      waitingSince ??= Date.now()
+      if (Date.now() > giveUpAt) {
+        waited()
+        throw upstreamTimeout()
+      }
       await sleep(pollIntervalMs + Math.floor(Math.random() * pollIntervalMs))
     }
   }
