@@ -3,8 +3,7 @@ import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import type { Store } from './db/store.js'
-import { createSqliteStore } from './db/sqlite-store.js'
-import { createTokenCipher } from './db/token-cipher.js'
+import { openStore } from './db/open-store.js'
 import databasePlugin from './plugins/database.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
@@ -19,7 +18,7 @@ import healthRoutes from './routes/health.js'
 import { type Signals, noopSignals } from './telemetry/signals.js'
 
 export interface AppDeps {
-  /** A ready store; by default a SQLite store on config.databasePath. */
+  /** A ready store; by default the one DATABASE_URL selects (SQLite file or PostgreSQL). */
   store?: Store
   /** Clock, injectable for tests. */
   now?: () => number
@@ -42,10 +41,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     bodyLimit: 1024 * 1024
   })
 
-  const store = deps.store ?? createSqliteStore({
-    path: config.databasePath,
-    cipher: createTokenCipher(config.tokenKeys),
-    now: deps.now
+  const store = deps.store ?? await openStore(config, {
+    now: deps.now,
+    onPoolError: err => { app.log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database connection lost') }
   })
   // Security headers and CORS first, so every answer (404s and errors included) carries them.
   await app.register(gracefulClosePlugin)

@@ -38,8 +38,11 @@ export interface Config {
   useEmulator: boolean
   /** Port of the in-process emulator in zero-config mode (0 = any free port). */
   emulatorPort: number
+  /** The SQLite file (DATABASE_URL without a postgres scheme); unused with PostgreSQL. */
   databasePath: string
   dataDir: string
+  /** PostgreSQL when DATABASE_URL is a postgres:// or postgresql:// URL; undefined means SQLite. */
+  postgres: PostgresConfig | undefined
   sessionSecret: string
   tokenKeys: TokenKeyring
   logLevel: string
@@ -66,6 +69,19 @@ export interface Config {
   /** Optional application pages for Sentry's registration form. */
   privacyPolicyUrl: string | undefined
   termsUrl: string | undefined
+}
+
+export interface PostgresConfig {
+  /** The connection URL (it may carry a password: never log it). */
+  url: string
+  /** Pool size per instance (PG_POOL_MAX). */
+  poolMax: number
+  /** Wait for a pooled connection before failing (PG_CONNECT_TIMEOUT_MS). */
+  connectionTimeoutMs: number
+  /** Idle pooled connections are closed after this (PG_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs: number
+  /** Server-side statement_timeout (PG_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -175,6 +191,30 @@ function parseOrigins (raw: string | undefined): string[] {
   })
 }
 
+/** True for a DATABASE_URL that selects PostgreSQL. */
+export function isPostgresUrl (raw: string | undefined): raw is string {
+  return raw !== undefined && /^postgres(ql)?:\/\//i.test(raw)
+}
+
+function postgresFrom (env: Env, raw: string): PostgresConfig {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a valid PostgreSQL URL; use postgres://user:password@host:5432/database.')
+  }
+  if (url.hostname === '' && !url.searchParams.has('host')) {
+    throw new ConfigError('DATABASE_URL', 'names no host; use postgres://user:password@host:5432/database.')
+  }
+  return {
+    url: raw,
+    poolMax: int(env, 'PG_POOL_MAX', 10, 1, 1000),
+    connectionTimeoutMs: int(env, 'PG_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
+    idleTimeoutMs: int(env, 'PG_IDLE_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    statementTimeoutMs: int(env, 'PG_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000)
+  }
+}
+
 export function databasePathFrom (raw: string | undefined, cwd: string): string {
   const value = raw ?? './data/gateway.db'
   const path = value.startsWith('file:') ? value.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : value
@@ -219,7 +259,9 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
   }
   const sentryScopes = parseScopes(read(env, 'SENTRY_SCOPES') ?? DEFAULT_SCOPES)
 
-  const databasePath = databasePathFrom(read(env, 'DATABASE_URL'), cwd)
+  const databaseUrl = read(env, 'DATABASE_URL')
+  const postgres = isPostgresUrl(databaseUrl) ? postgresFrom(env, databaseUrl) : undefined
+  const databasePath = databasePathFrom(postgres === undefined ? databaseUrl : undefined, cwd)
   const dataDir = dirname(databasePath)
 
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
@@ -234,6 +276,15 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
   }
   // Validate a given key before any generation, so a bad value is reported as such.
   if (tokenKeyRaw !== undefined) parseTokenKeys(tokenKeyRaw)
+  if (postgres !== undefined && (sessionSecret === undefined || tokenKeyRaw === undefined)) {
+    // Generated development secrets live in one machine's data folder: instances sharing a
+    // PostgreSQL database would each generate their own and could not open each other's tokens.
+    const missing = sessionSecret === undefined ? 'SESSION_SECRET' : 'TOKEN_ENCRYPTION_KEY'
+    throw new ConfigError(missing, `is required with a PostgreSQL DATABASE_URL: every instance sharing the database needs the same value (${missing === 'SESSION_SECRET' ? 'openssl rand -base64 48' : 'openssl rand -base64 32'}).`)
+  }
+  if (postgres !== undefined && sentryClientId === undefined) {
+    throw new ConfigError('SENTRY_CLIENT_ID', 'is required with a PostgreSQL DATABASE_URL: the embedded Sentry emulator keeps its tokens in one process, so instances sharing the database cannot use it. Set SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET (and SENTRY_URL for a standalone `npm run emulator`).')
+  }
   if (sessionSecret === undefined || tokenKeyRaw === undefined) {
     if (production) {
       const missing = sessionSecret === undefined ? 'SESSION_SECRET' : 'TOKEN_ENCRYPTION_KEY'
@@ -259,6 +310,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     emulatorPort: int(env, 'SENTRY_EMULATOR_PORT', 9010, 0, 65535),
     databasePath,
     dataDir,
+    postgres,
     sessionSecret,
     tokenKeys,
     logLevel,

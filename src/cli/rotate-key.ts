@@ -4,12 +4,12 @@
  * so the order is: prepend the new key, run this, then drop the old key.
  */
 import { loadConfig, ConfigError } from '../config.js'
-import { createSqliteStore } from '../db/sqlite-store.js'
-import { createTokenCipher, TokenDecryptError } from '../db/token-cipher.js'
+import { openStore } from '../db/open-store.js'
+import { TokenDecryptError } from '../db/token-cipher.js'
 
 try {
   const config = loadConfig(process.env)
-  const store = createSqliteStore({ path: config.databasePath, cipher: createTokenCipher(config.tokenKeys) })
+  const store = await openStore(config, { applicationName: 'sentry-graphql-gateway rotate-key' })
   try {
     const { total, rewritten } = await store.reencryptAll()
     process.stdout.write(`rotate-key: ${rewritten} of ${total} token rows re-encrypted under key "${config.tokenKeys.currentKeyId}".\n`)

@@ -107,3 +107,22 @@ t.test('key lists: the first key is current, every listed key is kept', async t 
   t.equal(parseTokenKeys(k1).currentKeyId, 'default')
   t.throws(() => parseTokenKeys(' , '), /empty/)
 })
+
+t.test('DATABASE_URL postgres:// selects PostgreSQL; pool settings; shared secrets and no embedded emulator', async t => {
+  const dir = t.testdir()
+  const client = { SENTRY_CLIENT_ID: 'id', SENTRY_CLIENT_SECRET: 'secret' }
+  const c = loadConfig({ ...secrets, ...client, DATABASE_URL: 'postgres://gw:pw@db.internal:5432/gateway' }, { cwd: dir })
+  t.same(c.postgres, { url: 'postgres://gw:pw@db.internal:5432/gateway', poolMax: 10, connectionTimeoutMs: 3000, idleTimeoutMs: 10_000, statementTimeoutMs: 5000 })
+  const d = loadConfig({ ...secrets, ...client, DATABASE_URL: 'postgresql://db/gw', PG_POOL_MAX: '4', PG_CONNECT_TIMEOUT_MS: '500', PG_IDLE_TIMEOUT_MS: '2000', PG_STATEMENT_TIMEOUT_MS: '900' }, { cwd: dir })
+  t.same(d.postgres, { url: 'postgresql://db/gw', poolMax: 4, connectionTimeoutMs: 500, idleTimeoutMs: 2000, statementTimeoutMs: 900 })
+  t.equal(loadConfig({ ...secrets }, { cwd: dir }).postgres, undefined, 'SQLite by default')
+
+  const pgUrl = { DATABASE_URL: 'postgres://db/gw' }
+  configError(t, { ...client, ...pgUrl, TOKEN_ENCRYPTION_KEY: key() }, 'SESSION_SECRET', /required with a PostgreSQL DATABASE_URL/)
+  configError(t, { ...client, ...pgUrl, SESSION_SECRET: 'x'.repeat(40) }, 'TOKEN_ENCRYPTION_KEY', /every instance sharing the database needs the same value/)
+  configError(t, { ...secrets, ...pgUrl }, 'SENTRY_CLIENT_ID', /embedded Sentry emulator/)
+  configError(t, { ...secrets, ...client, ...pgUrl, PG_POOL_MAX: '0' }, 'PG_POOL_MAX', /out of range/)
+  configError(t, { ...secrets, ...client, ...pgUrl, PG_CONNECT_TIMEOUT_MS: 'soon' }, 'PG_CONNECT_TIMEOUT_MS', /whole number/)
+  configError(t, { ...secrets, ...client, DATABASE_URL: 'postgres://' }, 'DATABASE_URL', /names no host/)
+  configError(t, { ...secrets, ...client, DATABASE_URL: 'postgres://[bad' }, 'DATABASE_URL', /not a valid PostgreSQL URL/)
+})

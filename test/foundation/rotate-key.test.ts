@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { createSqliteStore } from '../../src/db/sqlite-store.js'
+import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
 import { parseTokenKeys } from '../../src/config.js'
 

@@ -8,10 +8,10 @@ import { runMigrations } from './migrate.js'
 import {
   usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable
 } from './schema.js'
-import type { TokenCipher } from './token-cipher.js'
+import type { TokenCipher } from '../token-cipher.js'
 import type {
   Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord
-} from './store.js'
+} from '../store.js'
 
 export interface SqliteStoreOptions {
   path: string

@@ -1,0 +1,9 @@
+import { defineConfig } from 'drizzle-kit'
+
+// One drizzle-kit config per dialect (https://orm.drizzle.team/docs/drizzle-config-file,
+// "Multiple configuration files"); `npm run db:generate` runs both, `npm run db:check` checks both.
+export default defineConfig({
+  dialect: 'sqlite',
+  schema: './src/db/sqlite/schema.ts',
+  out: './drizzle/sqlite'
+})

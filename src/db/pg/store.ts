@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
+import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import {
+  usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable
+} from './schema.js'
+import type { TokenCipher } from '../token-cipher.js'
+import type {
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord
+} from '../store.js'
+
+export const PG_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle/pg', import.meta.url))
+
+/**
+ * The advisory lock key that serialises migrations across instances. drizzle's `migrate()`
+ * takes no lock (drizzle-team/drizzle-orm issue #874): N instances starting at once on an empty
+ * database would race on CREATE TABLE. A session-level lock on a dedicated connection survives
+ * drizzle's inner transaction and dies with a crashed instance's session
+ * (https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS).
+ */
+export const MIGRATION_LOCK_KEY = 'sentry-gateway:migrate'
+
+export interface PgPoolOptions {
+  /** Pool size per instance; N instances × max must stay under the server's max_connections. */
+  max: number
+  /** How long a query waits for a pooled connection (and a new connection for its handshake). */
+  connectionTimeoutMs: number
+  /** An idle pooled connection is closed after this long. */
+  idleTimeoutMs: number
+  /** Server-side statement_timeout for every statement. */
+  statementTimeoutMs: number
+}
+
+export const DEFAULT_PG_POOL: PgPoolOptions = {
+  max: 10,
+  connectionTimeoutMs: 3000,
+  idleTimeoutMs: 10_000,
+  statementTimeoutMs: 5000
+}
+
+export interface PgStoreOptions {
+  url: string
+  cipher: TokenCipher
+  /** Clock for the created/updated stamps (tests); leases always use the database's clock. */
+  now?: () => number
+  pool?: Partial<PgPoolOptions>
+  /** Shown in pg_stat_activity. */
+  applicationName?: string
+  /** Where errors of idle pooled connections go (unhandled, they would crash the process). */
+  onPoolError?: (err: Error) => void
+  /** Apply migrations at open (default true). */
+  migrate?: boolean
+  migrationsFolder?: string
+}
+
+type ConnectionRow = typeof sentryConnectionsTable.$inferSelect
+type TokenRow = typeof sentryTokensTable.$inferSelect
+
+/** Additional authenticated data: binds a ciphertext to its row and column (same as SQLite's). */
+const aad = (connectionId: string, column: 'access' | 'refresh'): string => `sentry_tokens/${connectionId}/${column}`
+
+/**
+ * Applies the committed drizzle-kit migrations under a session advisory lock held on a
+ * dedicated pooled connection, so that concurrently starting instances migrate exactly once.
+ */
+export async function runPgMigrations (pool: pg.Pool, migrationsFolder = PG_MIGRATIONS_FOLDER): Promise<void> {
+  const client = await pool.connect()
+  try {
+    // A migration may legitimately run longer than the pool's statement_timeout.
+    await client.query('SET statement_timeout = 0')
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK_KEY])
+    try {
+      await migrate(drizzle({ client }), { migrationsFolder })
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK_KEY])
+    }
+  } finally {
+    // Its session settings changed: this connection is closed rather than returned to the pool.
+    client.release(true)
+  }
+}
+
+/** Opens a pool on a PostgreSQL database, migrates it, and returns the Store over it. */
+export async function createPgStore (options: PgStoreOptions): Promise<Store> {
+  const now = options.now ?? Date.now
+  const { cipher } = options
+  const poolOptions = { ...DEFAULT_PG_POOL, ...options.pool }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: poolOptions.max,
+    connectionTimeoutMillis: poolOptions.connectionTimeoutMs,
+    idleTimeoutMillis: poolOptions.idleTimeoutMs,
+    statement_timeout: poolOptions.statementTimeoutMs,
+    // A transaction left open by a stalled instance must not hold row locks for long.
+    idle_in_transaction_session_timeout: Math.max(poolOptions.statementTimeoutMs, 10_000),
+    application_name: options.applicationName ?? 'sentry-graphql-gateway'
+  })
+  // node-postgres emits an idle client's error (server restart, network cut) on the pool.
+  pool.on('error', err => { options.onPoolError?.(err) })
+  const db: NodePgDatabase = drizzle({ client: pool })
+
+  try {
+    if (options.migrate !== false) await runPgMigrations(pool, options.migrationsFolder)
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw err
+  }
+
+  const at = (ms: number): Date => new Date(ms)
+
+  const sealTokens = (connectionId: string, accessToken: string, refreshToken: string | null) => {
+    const access = cipher.seal(accessToken, aad(connectionId, 'access'))
+    const refresh = refreshToken === null ? null : cipher.seal(refreshToken, aad(connectionId, 'refresh'))
+    return { keyId: access.keyId, accessTokenCiphertext: access.ciphertext, refreshTokenCiphertext: refresh?.ciphertext ?? null }
+  }
+
+  const openTokens = (row: TokenRow, expiresAt: Date | null): TokenRecord => ({
+    connectionId: row.connectionId,
+    accessToken: cipher.open({ keyId: row.keyId, ciphertext: row.accessTokenCiphertext }, aad(row.connectionId, 'access')),
+    refreshToken: row.refreshTokenCiphertext === null
+      ? null
+      : cipher.open({ keyId: row.keyId, ciphertext: row.refreshTokenCiphertext }, aad(row.connectionId, 'refresh')),
+    expiresAt,
+    version: row.version
+  })
+
+  const toConnection = (row: ConnectionRow, orgs: OrganizationRecord[]): ConnectionRecord => ({
+    id: row.id,
+    userId: row.userId,
+    sentryUser: { id: row.sentryUserId, name: row.sentryUserName, email: row.sentryUserEmail },
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    status: row.status as ConnectionStatus,
+    statusReason: row.statusReason,
+    statusChangedAt: row.statusChangedAt,
+    expiresAt: row.expiresAt,
+    scopingOrgId: row.scopingOrgId === '' ? null : row.scopingOrgId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    organizations: orgs
+  })
+
+  const groupOrgs = (rows: Array<typeof sentryOrganizationsTable.$inferSelect>): Map<string, OrganizationRecord[]> => {
+    const byConnection = new Map<string, OrganizationRecord[]>()
+    for (const r of rows) {
+      const list = byConnection.get(r.connectionId) ?? []
+      list.push({ orgId: r.orgId, slug: r.slug, name: r.name, regionUrl: r.regionUrl })
+      byConnection.set(r.connectionId, list)
+    }
+    return byConnection
+  }
+
+  const getConnection = async (id: string): Promise<ConnectionRecord | null> => {
+    const [row] = await db.select().from(sentryConnectionsTable).where(eq(sentryConnectionsTable.id, id))
+    if (row === undefined) return null
+    const orgs = await db.select().from(sentryOrganizationsTable)
+      .where(eq(sentryOrganizationsTable.connectionId, id)).orderBy(sentryOrganizationsTable.slug)
+    return toConnection(row, groupOrgs(orgs).get(id) ?? [])
+  }
+
+  let closed = false
+
+  return {
+    async ping () {
+      await pool.query('select 1')
+    },
+
+    async createUser (): Promise<UserRecord> {
+      const user = { id: randomUUID(), createdAt: at(now()) }
+      await db.insert(usersTable).values(user)
+      return user
+    },
+
+    async getUser (id) {
+      const [row] = await db.select().from(usersTable).where(eq(usersTable.id, id))
+      return row === undefined ? null : { id: row.id, createdAt: row.createdAt }
+    },
+
+    async saveConnection (input) {
+      const t = at(now())
+      const scopingOrgId = input.scopingOrgId ?? ''
+      const values = {
+        sentryUserName: input.sentryUser.name,
+        sentryUserEmail: input.sentryUser.email,
+        scopes: input.scopes.join(' '),
+        status: 'ACTIVE',
+        statusReason: null,
+        statusChangedAt: t,
+        expiresAt: input.expiresAt,
+        updatedAt: t
+      }
+      const id = await db.transaction(async tx => {
+        // Select-then-insert is race-free only under SQLite's BEGIN IMMEDIATE; under PostgreSQL's
+        // READ COMMITTED two callers would both insert and one would hit the unique index. An
+        // upsert on that index instead waits for the other's row lock, then updates its row
+        // (https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT).
+        const [row] = await tx.insert(sentryConnectionsTable).values({
+          id: randomUUID(), userId: input.userId, sentryUserId: input.sentryUser.id, scopingOrgId, createdAt: t, ...values
+        }).onConflictDoUpdate({
+          target: [sentryConnectionsTable.userId, sentryConnectionsTable.sentryUserId, sentryConnectionsTable.scopingOrgId],
+          set: values
+        }).returning({ id: sentryConnectionsTable.id })
+        /* c8 ignore next: an upsert always returns its row */
+        if (row === undefined) throw new Error('upsert returned no row')
+        const connectionId = row.id
+        // The connection row is locked by the upsert until commit: organizations and tokens
+        // of this connection are written by one transaction at a time.
+        await tx.delete(sentryOrganizationsTable).where(eq(sentryOrganizationsTable.connectionId, connectionId))
+        if (input.organizations.length > 0) {
+          await tx.insert(sentryOrganizationsTable).values(input.organizations.map(o => ({ connectionId, ...o })))
+        }
+        const sealed = sealTokens(connectionId, input.accessToken, input.refreshToken)
+        await tx.insert(sentryTokensTable).values({ connectionId, ...sealed, version: 1, leaseOwner: null, leaseExpiresAt: null, updatedAt: t })
+          .onConflictDoUpdate({
+            target: sentryTokensTable.connectionId,
+            set: { ...sealed, version: sql`${sentryTokensTable.version} + 1`, leaseOwner: null, leaseExpiresAt: null, updatedAt: t }
+          })
+        return connectionId
+      })
+      const saved = await getConnection(id)
+      /* c8 ignore next: the row was committed above */
+      if (saved === null) throw new Error('connection vanished after save')
+      return saved
+    },
+
+    getConnection,
+
+    async listConnections (userId) {
+      const rows = await db.select().from(sentryConnectionsTable)
+        .where(eq(sentryConnectionsTable.userId, userId)).orderBy(sentryConnectionsTable.createdAt, sentryConnectionsTable.id)
+      if (rows.length === 0) return []
+      const orgs = groupOrgs(await db.select().from(sentryOrganizationsTable)
+        .where(inArray(sentryOrganizationsTable.connectionId, rows.map(r => r.id)))
+        .orderBy(sentryOrganizationsTable.slug))
+      return rows.map(r => toConnection(r, orgs.get(r.id) ?? []))
+    },
+
+    async deleteConnection (userId, connectionId) {
+      const rows = await db.delete(sentryConnectionsTable).where(and(
+        eq(sentryConnectionsTable.id, connectionId), eq(sentryConnectionsTable.userId, userId)
+      )).returning({ id: sentryConnectionsTable.id })
+      return rows.length === 1
+    },
+
+    async getTokens (connectionId) {
+      const [row] = await db.select({ token: sentryTokensTable, expiresAt: sentryConnectionsTable.expiresAt })
+        .from(sentryTokensTable)
+        .innerJoin(sentryConnectionsTable, eq(sentryConnectionsTable.id, sentryTokensTable.connectionId))
+        .where(eq(sentryTokensTable.connectionId, connectionId))
+      return row === undefined ? null : openTokens(row.token, row.expiresAt)
+    },
+
+    async replaceTokens (connectionId, expectedVersion, tokens) {
+      const t = at(now())
+      const sealed = sealTokens(connectionId, tokens.accessToken, tokens.refreshToken)
+      const row = await db.transaction(async tx => {
+        // The compare-and-swap is judged by the row RETURNING gives back, not a row count.
+        const [updated] = await tx.update(sentryTokensTable)
+          .set({ ...sealed, version: expectedVersion + 1, updatedAt: t })
+          .where(and(eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.version, expectedVersion)))
+          .returning()
+        if (updated === undefined) return null
+        await tx.update(sentryConnectionsTable).set({ expiresAt: tokens.expiresAt, updatedAt: t })
+          .where(eq(sentryConnectionsTable.id, connectionId))
+        return updated
+      })
+      return row === null ? null : openTokens(row, tokens.expiresAt)
+    },
+
+    async acquireRefreshLease (connectionId, owner, ttlMs) {
+      // One autocommit statement on the database's clock: instances' clocks never decide who
+      // holds a lease. Under READ COMMITTED, concurrent UPDATEs of the row wait for each other and
+      // re-check the WHERE on the new row version, so exactly one of them matches
+      // (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED).
+      const rows = await db.update(sentryTokensTable)
+        .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})` })
+        .where(and(
+          eq(sentryTokensTable.connectionId, connectionId),
+          or(isNull(sentryTokensTable.leaseOwner), lt(sentryTokensTable.leaseExpiresAt, sql`now()`), eq(sentryTokensTable.leaseOwner, owner))
+        )).returning({ id: sentryTokensTable.connectionId })
+      return rows.length === 1
+    },
+
+    async releaseRefreshLease (connectionId, owner) {
+      await db.update(sentryTokensTable).set({ leaseOwner: null, leaseExpiresAt: null })
+        .where(and(eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.leaseOwner, owner)))
+    },
+
+    async markRevoked (connectionId, reason, expectedVersion) {
+      const t = at(now())
+      return await db.transaction(async tx => {
+        const deleted = await tx.delete(sentryTokensTable).where(and(
+          eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.version, expectedVersion)
+        )).returning({ id: sentryTokensTable.connectionId })
+        if (deleted.length !== 1) return false
+        await tx.update(sentryConnectionsTable)
+          .set({ status: 'REVOKED', statusReason: reason, statusChangedAt: t, updatedAt: t })
+          .where(eq(sentryConnectionsTable.id, connectionId))
+        return true
+      })
+    },
+
+    async reencryptAll () {
+      const rows = await db.select().from(sentryTokensTable)
+      let rewritten = 0
+      // Row by row, each a compare-and-swap on its version: a refresh running meanwhile in
+      // another instance wins, and only rows actually rewritten are counted.
+      for (const row of rows) {
+        if (row.keyId === cipher.currentKeyId) continue
+        const plain = openTokens(row, null)
+        const sealed = sealTokens(row.connectionId, plain.accessToken, plain.refreshToken)
+        const updated = await db.update(sentryTokensTable).set({ ...sealed, version: row.version + 1, updatedAt: at(now()) })
+          .where(and(eq(sentryTokensTable.connectionId, row.connectionId), eq(sentryTokensTable.version, row.version)))
+          .returning({ id: sentryTokensTable.connectionId })
+        rewritten += updated.length
+      }
+      return { total: rows.length, rewritten }
+    },
+
+    async close () {
+      if (closed) return
+      closed = true
+      await pool.end()
+    }
+  }
+}
