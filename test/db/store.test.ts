@@ -158,10 +158,13 @@ for (const dialect of [sqlite, postgres]) {
       t.equal((await store.getTokens(c1.id))?.version, 2)
 
       // An org-scoped grant of the same Sentry user is a second connection.
-      const c3 = await store.saveConnection(input(user.id, { scopingOrgId: '10', organizations: [
-        { orgId: '10', slug: 'zeta', name: 'Zeta', regionUrl: 'https://de.sentry.io' },
-        { orgId: '11', slug: 'beta', name: 'Beta', regionUrl: 'https://us.sentry.io' }
-      ] }))
+      const c3 = await store.saveConnection(input(user.id, {
+        scopingOrgId: '10',
+        organizations: [
+          { orgId: '10', slug: 'zeta', name: 'Zeta', regionUrl: 'https://de.sentry.io' },
+          { orgId: '11', slug: 'beta', name: 'Beta', regionUrl: 'https://us.sentry.io' }
+        ]
+      }))
       t.not(c3.id, c1.id)
       t.equal(c3.scopingOrgId, '10')
       t.same(c3.organizations.map(o => o.slug), ['beta', 'zeta'], 'organizations come sorted by slug')
