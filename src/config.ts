@@ -65,6 +65,16 @@ export interface Config {
   graphqlMaxDocumentBytes: number
   /** When true, only persisted (allow-listed) queries run. */
   graphqlPersistedOnly: boolean
+  /**
+   * The persisted-operation manifest (Codegen persisted-documents, Apollo manifest, or ours):
+   * the allow-list in GRAPHQL_PERSISTED_QUERIES_ONLY mode, known documents otherwise.
+   * Undefined: the built-in src/graphql/persisted-queries.json.
+   */
+  graphqlPersistedQueriesFile: string | undefined
+  /** Automatic persisted queries (Apollo's protocol) and the bounds of their cache. */
+  graphqlApq: boolean
+  graphqlApqMaxEntries: number
+  graphqlApqMaxBytes: number
   graphiql: boolean
   /** Optional application pages for Sentry's registration form. */
   privacyPolicyUrl: string | undefined
@@ -327,10 +337,20 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     graphqlMaxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
     graphqlMaxDocumentBytes: int(env, 'GRAPHQL_MAX_DOCUMENT_BYTES', 20_000, 100, 10_000_000),
     graphqlPersistedOnly: bool(env, 'GRAPHQL_PERSISTED_QUERIES_ONLY', false),
+    graphqlPersistedQueriesFile: optionalPath(env, 'GRAPHQL_PERSISTED_QUERIES_FILE', cwd),
+    graphqlApq: bool(env, 'GRAPHQL_APQ', true),
+    graphqlApqMaxEntries: int(env, 'GRAPHQL_APQ_MAX_ENTRIES', 1000, 0, 1_000_000),
+    graphqlApqMaxBytes: int(env, 'GRAPHQL_APQ_MAX_BYTES', 5_000_000, 0, 1_000_000_000),
     graphiql: bool(env, 'GRAPHIQL', true),
     privacyPolicyUrl: optionalUrl(env, 'PRIVACY_POLICY_URL'),
     termsUrl: optionalUrl(env, 'TERMS_URL')
   }
+}
+
+function optionalPath (env: Env, name: string, cwd: string): string | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  return isAbsolute(raw) ? raw : resolve(cwd, raw)
 }
 
 function optionalUrl (env: Env, name: string): string | undefined {

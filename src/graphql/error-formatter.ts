@@ -15,12 +15,15 @@ import { GraphQLError } from 'graphql'
 import mercurius, { type MercuriusContext } from 'mercurius'
 import { isGatewayError } from '../errors.js'
 import { GRAPHQL_RESPONSE_JSON, responseMediaType } from './http.js'
+import { NOT_FOUND_MESSAGE, NOT_SUPPORTED_MESSAGE } from './persisted.js'
 
 const { defaultErrorFormatter } = mercurius
 
 interface Shaped {
   error: GraphQLError
   status: number
+  /** Variable coercion failed: with application/json, a 200 like a validation failure. */
+  coercion?: boolean
 }
 
 type Execution = Parameters<typeof defaultErrorFormatter>[0]
@@ -34,7 +37,12 @@ export function scrub (message: string): string {
     .replace(/\b[0-9a-f]{40,}\b/gi, '[redacted]')
 }
 
-const VARIABLE_ERROR = /^Variable "\$/
+/**
+ * graphql-js' variable coercion messages (values.js: coerceVariableValues). Validation messages
+ * that also start with `Variable "$…"` (never used, not defined, wrong position) are
+ * validation failures, not bad input.
+ */
+const VARIABLE_ERROR = /^Variable "\$[^"]+" (got invalid value|of required type .+ was not provided|of non-null type .+ must not be null)/
 
 function make (source: GraphQLError | undefined, message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(scrub(message), {
@@ -50,18 +58,23 @@ function make (source: GraphQLError | undefined, message: string, extensions: Re
 function requestFailure (orig: Error & { code?: unknown, statusCode?: unknown }, source: GraphQLError): Shaped | null {
   const status = typeof orig.statusCode === 'number' ? orig.statusCode : 400
   switch (orig.code) {
-    case 'MER_ERR_GQL_CSRF_PREVENTION':
-      return {
-        status: 400,
-        error: make(source, 'This request was refused as a possible cross-site request forgery: send Content-Type application/json, or a GraphQL-Require-Preflight header with GET.', { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' })
-      }
     case 'MER_ERR_METHOD_NOT_ALLOWED':
       return { status: 405, error: make(source, 'Only queries may be sent with GET; send mutations with POST.', { code: 'BAD_USER_INPUT', reason: 'METHOD_NOT_ALLOWED' }) }
+    // Apollo's persisted-query link reacts only to these exact codes (or messages):
+    // https://github.com/apollographql/apollo-client/blob/main/src/link/persisted-queries/index.ts
     case 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND':
-      return { status: 400, error: make(source, orig.message, { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_NOT_FOUND' }) }
+      // Mercurius' answer to a request without any query (routes.js executeQuery).
+      if (orig.message === 'Unknown query') {
+        return { status: 400, error: make(source, 'The request has no query: send {"query": "<document>"} (or the id of a persisted document).', { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' }) }
+      }
+      return { status: 400, error: make(source, NOT_FOUND_MESSAGE, { code: 'PERSISTED_QUERY_NOT_FOUND', reason: 'PERSISTED_QUERY_NOT_FOUND' }) }
     case 'MER_ERR_GQL_PERSISTED_QUERY_NOT_SUPPORTED':
+      return orig.message === NOT_SUPPORTED_MESSAGE
+        ? { status: 400, error: make(source, NOT_SUPPORTED_MESSAGE, { code: 'PERSISTED_QUERY_NOT_SUPPORTED', reason: 'PERSISTED_QUERY_NOT_SUPPORTED' }) }
+        // Allow-list mode: a free-form document is refused (unchanged public code and reason).
+        : { status: 400, error: make(source, orig.message, { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_REQUIRED' }) }
     case 'MER_ERR_GQL_PERSISTED_QUERY_MISMATCH':
-      return { status: 400, error: make(source, orig.message, { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_REQUIRED' }) }
+      return { status: 400, error: make(source, 'The document does not hash to extensions.persistedQuery.sha256Hash (sha256 of the document text, hex).', { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_HASH_MISMATCH' }) }
   }
   if (typeof orig.code === 'string' && orig.code.startsWith('FST_') && status >= 400 && status < 500) {
     const message = status === 413
@@ -81,7 +94,7 @@ function shape (error: GraphQLError, executed: boolean, ctx: MercuriusContext): 
   const orig = error.originalError as (Error & { code?: unknown, statusCode?: unknown, errors?: unknown }) | undefined
   if (!executed && VARIABLE_ERROR.test(error.message)) {
     // Variable coercion (`Variable "$n" got invalid value …`), whatever scalar refused it.
-    return [{ status: 400, error: make(error, error.message, { code: 'BAD_USER_INPUT' }) }]
+    return [{ status: 400, error: make(error, error.message, { code: 'BAD_USER_INPUT' }), coercion: true }]
   }
   if (orig === undefined || orig === null) {
     if (executed) {
@@ -120,11 +133,17 @@ export function errorFormatter (execution: Execution, ctx: MercuriusContext): { 
   // Mercurius calls the formatter only with errors, and each error shapes to at least one.
   const first = (shaped[0] as Shaped).status
   if (first === 405) ctx.reply?.header('allow', 'POST')
-  if (mediaType === GRAPHQL_RESPONSE_JSON) {
-    if (!executed) return { statusCode: first, response: { errors: response.errors } as Execution }
-    return { statusCode: 200, response: response as Execution }
+  // A request error (nothing executed) has no `data` entry, whatever the media type
+  // (https://graphql.github.io/graphql-over-http/draft/#sec-Request-Error).
+  if (!executed) {
+    const requestError = { errors: response.errors } as Execution
+    if (mediaType === GRAPHQL_RESPONSE_JSON) return { statusCode: first, response: requestError }
+    // With application/json the spec asks for 200 on a well-formed request whose document fails
+    // to parse or validate, or whose variables do not coerce (#sec-application-json).
+    const documentError = shaped.every((s) => s.status === 400 && (s.error.extensions.code === 'GRAPHQL_VALIDATION_FAILED' || s.coercion === true))
+    return { statusCode: documentError ? 200 : first, response: requestError }
   }
-  if (!executed) return { statusCode: first, response: response as Execution }
+  if (mediaType === GRAPHQL_RESPONSE_JSON) return { statusCode: 200, response: response as Execution }
   const statusCode = execution.data == null && shaped.length === 1 ? first : 200
   return { statusCode, response: response as Execution }
 }

@@ -4,9 +4,10 @@ import mercurius from 'mercurius'
 import type { Config } from '../config.js'
 import { buildContext } from '../graphql/context.js'
 import { errorFormatter } from '../graphql/error-formatter.js'
-import { GRAPHQL_RESPONSE_JSON, responseMediaType } from '../graphql/http.js'
+import { checkSite, PREFLIGHT_HEADERS, GRAPHQL_CACHE_CONTROL, GRAPHQL_RESPONSE_JSON, GRAPHQL_VARY, mergeVary, responseMediaType } from '../graphql/http.js'
 import { checkCost, checkDocumentSize, checkNesting, checkStructure, type OperationLimits } from '../graphql/limits.js'
-import { allowListProvider, loadPersistedQueries, type PersistedQueries } from '../graphql/persisted.js'
+import { badUserInput } from '../errors.js'
+import { loadPersistedQueries, PersistedQueryCache, persistedQueryProvider, type PersistedQueries } from '../graphql/persisted.js'
 import { resolvers } from '../graphql/resolvers/index.js'
 import { loadSchema } from '../graphql/schema.js'
 import graphiqlOffline from './graphiql-offline.js'
@@ -15,8 +16,16 @@ export const GRAPHQL_PATH = '/graphql'
 
 export interface GraphqlPluginOptions {
   config: Config
-  /** The allow-list for GRAPHQL_PERSISTED_QUERIES_ONLY; by default src/graphql/persisted-queries.json. */
+  /** The allow-list for GRAPHQL_PERSISTED_QUERIES_ONLY; by default GRAPHQL_PERSISTED_QUERIES_FILE. */
   persistedQueries?: PersistedQueries
+}
+
+function manifest (config: Config): PersistedQueries {
+  try {
+    return loadPersistedQueries(config.graphqlPersistedQueriesFile)
+  } catch (err) {
+    throw new Error(`GRAPHQL_PERSISTED_QUERIES_FILE: ${(err as Error).message}`)
+  }
 }
 
 /** Room for variables next to the largest allowed document. */
@@ -36,6 +45,7 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
     maxDocumentBytes: config.graphqlMaxDocumentBytes
   }
   const persistedOnly = config.graphqlPersistedOnly
+  const trustedOrigins = new Set([new URL(config.publicUrl).origin, ...config.allowedOrigins])
   const graphiql = config.graphiql && !persistedOnly
   if (graphiql) await app.register(graphiqlOffline)
 
@@ -48,16 +58,30 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
     path: GRAPHQL_PATH,
     graphiql,
     errorFormatter,
-    // A browser can send a cross-site POST only with a "simple" Content-Type, and a GET only
-    // without custom headers: both are refused unless they carry a non-simple header.
-    csrfPrevention: {
-      allowedContentTypes: ['application/json', 'application/graphql'],
-      requiredHeaders: ['graphql-require-preflight', 'x-mercurius-operation-name', 'mercurius-require-preflight', 'apollo-require-preflight']
-    },
-    persistedQueryProvider: persistedOnly ? allowListProvider(opts.persistedQueries ?? loadPersistedQueries()) : undefined,
+    // CSRF prevention is ours (checkSite in preParsing below), decided with Sec-Fetch-Site.
+    csrfPrevention: false,
+    persistedQueryProvider: persistedQueryProvider(persistedOnly
+      ? { allowList: opts.persistedQueries ?? manifest(config), apq: null }
+      : {
+          allowList: null,
+          apq: config.graphqlApq ? new PersistedQueryCache(config.graphqlApqMaxEntries, config.graphqlApqMaxBytes) : null,
+          known: config.graphqlPersistedQueriesFile === undefined ? null : manifest(config)
+        }),
     allowBatchedQueries: false,
     additionalRouteOptions: {
       bodyLimit: config.graphqlMaxDocumentBytes + VARIABLES_BYTES,
+      // Before the body is read: a refused cross-site request costs nothing.
+      preParsing: async (request, _reply, payload) => {
+        const refusal = checkSite({ method: request.method, headers: request.headers, trustedOrigins })
+        if (refusal !== null) throw badUserInput(refusal, { reason: 'CSRF_PREVENTION', preflightHeaders: PREFLIGHT_HEADERS, contentTypes: ['application/json', 'application/graphql'] })
+        return payload
+      },
+      // GraphQL over HTTP: `"extensions": null` means no extensions (mercurius' body schema
+      // wants an object).
+      preValidation: async (request) => {
+        const body = request.body as Record<string, unknown> | null | undefined
+        if (body !== null && typeof body === 'object' && body.extensions === null) delete body.extensions
+      },
       // mercurius' response schema types error paths as strings; list indexes must stay numbers.
       serializerCompiler: () => (data: unknown) => JSON.stringify(data)
     }
@@ -73,8 +97,10 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.url === GRAPHQL_PATH && responseMediaType(request) === GRAPHQL_RESPONSE_JSON &&
-      String(reply.getHeader('content-type')).startsWith('application/json')) {
+    if (request.routeOptions.url !== GRAPHQL_PATH) return payload
+    reply.header('cache-control', GRAPHQL_CACHE_CONTROL)
+    reply.header('vary', mergeVary(reply.getHeader('vary'), GRAPHQL_VARY))
+    if (responseMediaType(request) === GRAPHQL_RESPONSE_JSON && String(reply.getHeader('content-type')).startsWith('application/json')) {
       reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`)
     }
     return payload

@@ -20,10 +20,30 @@ t.test('GET runs queries when the request carries a non-simple header', async (t
   t.same(withVars.json(), { data: { organization: { slug: 'acme' } } })
 })
 
-t.test('GET without a preflight-forcing header is refused (a link or <img> cannot run an operation)', async (t) => {
+t.test('GET from another site without a preflight-forcing header is refused, naming what would pass', async (t) => {
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }] as Array<Record<string, string>>) {
+    const res = await get('{ viewer { id } }', headers)
+    t.equal(res.statusCode, 400, JSON.stringify(headers))
+    t.match(res.json(), { errors: [{ message: /graphql-require-preflight.*application\/json|application\/json.*graphql-require-preflight/, extensions: { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION', preflightHeaders: ['graphql-require-preflight', 'apollo-require-preflight', 'x-apollo-operation-name', 'mercurius-require-preflight', 'x-mercurius-operation-name'] } }] })
+    t.notOk('data' in res.json())
+    t.equal(res.headers['cache-control'], 'private, no-store')
+  }
+})
+
+t.test('GET with default client settings passes from the same site, from a trusted origin, and from a non-browser', async (t) => {
+  for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, { origin: 'http://localhost:3000' }, {}, { 'sec-fetch-site': 'cross-site', 'apollo-require-preflight': 'true' }] as Array<Record<string, string>>) {
+    const res = await get('{ viewer { id } }', headers)
+    t.equal(res.statusCode, 200, JSON.stringify(headers))
+    t.same(res.json(), { data: { viewer: { id: viewer.userId } } })
+  }
+})
+
+t.test('every /graphql answer is private, never stored, and says what it varies on', async (t) => {
   const res = await get('{ viewer { id } }')
-  t.equal(res.statusCode, 400)
-  t.match(res.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' } }] })
+  t.equal(res.headers['cache-control'], 'private, no-store')
+  const vary = String(res.headers.vary).split(',').map((v) => v.trim().toLowerCase())
+  for (const name of ['accept', 'origin', 'cookie', 'sec-fetch-site']) t.ok(vary.includes(name), `Vary names ${name}`)
+  t.equal(new Set(vary).size, vary.length, 'no duplicates in Vary')
 })
 
 t.test('GET refuses mutations with 405 and Allow: POST', async (t) => {
@@ -34,7 +54,7 @@ t.test('GET refuses mutations with 405 and Allow: POST', async (t) => {
   t.equal((await app.store.listConnections(viewer.userId)).length, 1, 'the mutation did not run')
 })
 
-t.test('POST with a simple Content-Type is refused before anything runs (no cross-site form posts)', async (t) => {
+t.test('POST with a simple Content-Type from another site is refused before anything runs (no cross-site form posts)', async (t) => {
   const mutation = JSON.stringify({ query: `mutation { disconnect(connectionId: "${viewer.connection.id}") }` })
   for (const [type, payload] of [
     ['text/plain', mutation],
@@ -42,9 +62,15 @@ t.test('POST with a simple Content-Type is refused before anything runs (no cros
     ['application/x-www-form-urlencoded', `query=${encodeURIComponent(`mutation { disconnect(connectionId: "${viewer.connection.id}") }`)}`],
     ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{ viewer { id } }\r\n--x--\r\n']
   ] as const) {
-    const res = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': type }, payload })
-    t.equal(res.statusCode, 400, type)
-    t.match(res.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' } }] }, type)
+    for (const site of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+      const res = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': type, ...site }, payload })
+      t.equal(res.statusCode, 400, type)
+      t.match(res.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'CSRF_PREVENTION' } }] }, type)
+    }
+    // Not from a browser: no CSRF risk, and such a body is not read as GraphQL anyway.
+    const plain = await app.inject({ method: 'POST', url: '/graphql', headers: { cookie: viewer.cookie, 'content-type': type }, payload })
+    t.ok(plain.statusCode === 400 || plain.statusCode === 415, `${type}: ${plain.statusCode}`)
+    t.match(plain.json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } }] }, type)
   }
   t.equal((await app.store.listConnections(viewer.userId)).length, 1, 'no mutation ran')
 })
@@ -67,7 +93,9 @@ t.test('malformed requests are BAD_USER_INPUT with 4xx statuses', async (t) => {
   // Mercurius would read a query that is not GraphQL as a JSON AST: refused.
   for (const query of ['5', '"x"', '{"kind": "Document", "definitions": []}', JSON.stringify({ kind: 'Document', definitions: [{ kind: 'OperationDefinition' }], loc: {} })]) {
     const res = await post(JSON.stringify({ query }))
-    t.equal(res.statusCode, 400, query)
+    // application/json: a document that does not parse is a 200 (GraphQL over HTTP §application/json).
+    t.equal(res.statusCode, 200, query)
+    t.notOk('data' in res.json())
     t.match(res.json(), { errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }, query)
   }
   const noQuery = await post('{}')
@@ -118,7 +146,7 @@ t.test('application/json stays the default and wins when preferred', async (t) =
   for (const accept of [undefined, '*/*', 'application/json', 'application/json, application/graphql-response+json;q=0.5', 'text/html', 'application/graphql-response+json;q=0']) {
     const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...(accept === undefined ? {} : { accept }) }, payload: { query: '{ viewer { nope } }' } })
     t.match(res.headers['content-type'], /^application\/json/, String(accept))
-    t.equal(res.statusCode, 400)
-    t.same(res.json().data, null, 'application/json keeps mercurius\' data: null')
+    t.equal(res.statusCode, 200, 'application/json: a validation failure answers 200 (GraphQL over HTTP §application/json)')
+    t.notOk('data' in res.json(), 'a request error has no data entry')
   }
 })

@@ -251,7 +251,7 @@ t.test('error formatter: request-level failures', async (t) => {
   const wrap = (err: Failure): GraphQLError => new GraphQLError(err.message, { originalError: err })
   const cases: Array<[Failure, string | undefined, number]> = [
     [Object.assign(new Error('PersistedQueryNotFound'), { code: 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND', statusCode: 400 }), 'PERSISTED_QUERY_NOT_FOUND', 400],
-    [Object.assign(new Error('mismatch'), { code: 'MER_ERR_GQL_PERSISTED_QUERY_MISMATCH', statusCode: 400 }), 'PERSISTED_QUERY_REQUIRED', 400],
+    [Object.assign(new Error('mismatch'), { code: 'MER_ERR_GQL_PERSISTED_QUERY_MISMATCH', statusCode: 400 }), 'PERSISTED_QUERY_HASH_MISMATCH', 400],
     [Object.assign(new Error('too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), 'BAD_REQUEST', 413],
     [Object.assign(new Error('x'), { code: 'FST_ERR_SOMETHING' }), 'BAD_REQUEST', 400],
     [Object.assign(new SyntaxError('Unexpected token'), {}), 'BAD_REQUEST', 400],
