@@ -33,7 +33,12 @@ export const OPERATIONS = [
   'GET /api/0/organizations/{organization_id_or_slug}/members/',
   'GET /api/0/organizations/{organization_id_or_slug}/releases/',
   'GET /api/0/organizations/{organization_id_or_slug}/releases/{version}/',
-  'GET /api/0/organizations/{organization_id_or_slug}/stats_v2/'
+  'GET /api/0/organizations/{organization_id_or_slug}/stats_v2/',
+  'GET /api/0/organizations/{organization_id_or_slug}/events/',
+  'GET /api/0/organizations/{organization_id_or_slug}/events-timeseries/',
+  'GET /api/0/organizations/{organization_id_or_slug}/trace/{trace_id}/',
+  'GET /api/0/organizations/{organization_id_or_slug}/trace-meta/{trace_id}/',
+  'GET /api/0/organizations/{organization_id_or_slug}/sessions/'
 ]
 
 const spec = JSON.parse(readFileSync(input, 'utf8'))

@@ -11,6 +11,7 @@ import performanceEvent from './fixtures/performance-event.json' with { type: 'j
 import unknownEvent from './fixtures/unknown-event.json' with { type: 'json' }
 import type { EventRef, IssueKind, IssueRec, ProjectRec } from './model.js'
 import { type Json, type World, projectById, serializeRelease } from './serialize.js'
+import { seededSpanId, seededTraceId } from './spans.js'
 import { clone, isRecord, isoDate } from './util.js'
 
 /** Fields every event detail has (the spec's required list); templates override what they carry. */
@@ -177,6 +178,10 @@ export function buildEvent (w: World, issue: IssueRec, index: number): Json {
   if (issue.kind === 'feedback') {
     body.entries = []
     body.contexts = { feedback: { message: issue.metadata.value, contact_email: 'reporter@example.com', name: 'Example Reporter', url: URLS[0], source: 'new_feedback_envelope' } }
+  }
+  // Each event has its own trace, which GET …/trace/{trace_id}/ resolves (spans.ts seededTrace).
+  if (isRecord(body.contexts) && isRecord(body.contexts.trace)) {
+    body.contexts.trace = { ...body.contexts.trace, trace_id: seededTraceId(ref.eventId), span_id: seededSpanId(ref.eventId) }
   }
   // The spec's event schema has no `datetime`; only some payloads carry it.
   delete body.datetime

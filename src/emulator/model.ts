@@ -22,6 +22,8 @@ export interface OrgRec {
   dateCreated: string
   /** Which listener is this org's `links.regionUrl`: the main one, or the optional region server (de). */
   region: 'main' | 'region'
+  /** Organization features (serializeOrg's `features`); unset means datasets.ts DEFAULT_ORG_FEATURES. */
+  features?: string[]
 }
 
 export interface MemberRec {

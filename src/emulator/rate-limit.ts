@@ -29,6 +29,9 @@ export interface RateLimitConfig {
 /** `S:src/sentry/ratelimits/config.py` defaults: 470 requests per 1 s, 100 concurrent (not enforced). */
 export const DEFAULT_RATE_LIMIT: Readonly<RateLimitConfig> = { limit: 470, windowSeconds: 1, concurrentLimit: 100, enforceConcurrent: false, body429: 'string' }
 
+/** An endpoint's own limits (e.g. Explore's 30/s, 15 concurrent), enforced concurrency included. */
+export interface RouteRateLimit { limit: number, windowSeconds: number, concurrentLimit: number }
+
 export interface RateLimitDecision {
   limited: boolean
   headers: Record<string, string>
@@ -38,6 +41,8 @@ export interface RateLimitDecision {
 
 export class RateLimiter {
   config: RateLimitConfig = { ...DEFAULT_RATE_LIMIT }
+  /** True after configure() with settings: route-specific limits no longer apply. */
+  private customised = false
   private readonly windows = new Map<string, { start: number, count: number }>()
   private readonly inflight = new Map<string, number>()
 
@@ -50,6 +55,7 @@ export class RateLimiter {
         throw new TypeError(`${name} must be a positive integer`)
       }
     }
+    this.customised = Object.keys(input).length > 0
     this.config = Object.keys(input).length === 0
       ? { ...DEFAULT_RATE_LIMIT }
       : {
@@ -63,8 +69,12 @@ export class RateLimiter {
   }
 
   /** Counts one request of `key` (caller × route) that has just arrived; call `leave` when it ends. */
-  enter (key: string, nowMs: number): RateLimitDecision {
-    const { limit, windowSeconds, concurrentLimit, enforceConcurrent } = this.config
+  enter (key: string, nowMs: number, routeLimit?: RouteRateLimit): RateLimitDecision {
+    // A route's own limits apply while the limiter runs Sentry's defaults; a test's setRateLimit overrides them.
+    const own = routeLimit !== undefined && !this.customised
+    const { limit, windowSeconds, concurrentLimit, enforceConcurrent } = own
+      ? { ...routeLimit, enforceConcurrent: true }
+      : this.config
     const windowMs = windowSeconds * 1000
     const start = Math.floor(nowMs / windowMs) * windowMs
     let window = this.windows.get(key)

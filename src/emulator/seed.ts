@@ -35,7 +35,8 @@ const USERS: UserRec[] = [
 
 const ORGS: OrgRec[] = [
   { id: '4505138082234368', slug: 'acme', name: 'Acme Corp', dateCreated: '2023-03-14T09:26:53.412318Z', region: 'main' },
-  { id: '4507281246208000', slug: 'globex', name: 'Globex Corporation', dateCreated: '2024-05-02T17:00:01Z', region: 'region' },
+  // Without global-views (a plan without cross-project queries): Explore refuses several projects.
+  { id: '4507281246208000', slug: 'globex', name: 'Globex Corporation', dateCreated: '2024-05-02T17:00:01Z', region: 'region', features: ['discover-basic', 'performance-view', 'session-replay', 'user-feedback-ui'] },
   // The default user is not a member of this one: it exists to test 403 / org scoping.
   { id: '97', slug: 'initech', name: 'Initech', dateCreated: '2019-08-01T12:00:00.123Z', region: 'main' }
 ]

@@ -2,6 +2,7 @@
  * Records → Sentry response bodies, in the shapes of the spec's 200 schemas (openapi.json; the
  * tests validate every endpoint against them) with the values of the real payloads (./fixtures).
  */
+import { orgFeatures } from './datasets.js'
 import clientKeyTemplate from './fixtures/client-key.json' with { type: 'json' }
 import activityTemplate from './fixtures/issue-activity.json' with { type: 'json' }
 import commitsTemplate from './fixtures/release-commits.json' with { type: 'json' }
@@ -94,7 +95,7 @@ export function serializeOrg (w: World, org: OrgRec, userId: string, detailed = 
     allowMemberInvite: true,
     allowMemberProjectCreation: true,
     allowSuperuserAccess: false,
-    features: ['discover-basic', 'performance-view', 'session-replay', 'user-feedback-ui']
+    features: [...orgFeatures(org)]
   }
   if (!detailed) return body
   return {

@@ -159,6 +159,32 @@ t.test('every served operation answers in its spec 200 shape', async (t) => {
     if (org === 'acme') t.equal(kinds.size, 8, `acme covers every kind of issue (${[...kinds].join(', ')})`)
   }
 
+  // Performance data (spans, errors, traces, sessions) on both organizations and several query shapes.
+  const EVENTS = 'GET /api/0/organizations/{organization_id_or_slug}/events/'
+  const SERIES = 'GET /api/0/organizations/{organization_id_or_slug}/events-timeseries/'
+  const TRACE = 'GET /api/0/organizations/{organization_id_or_slug}/trace/{trace_id}/'
+  const TRACE_META = 'GET /api/0/organizations/{organization_id_or_slug}/trace-meta/{trace_id}/'
+  const SESSIONS = 'GET /api/0/organizations/{organization_id_or_slug}/sessions/'
+  for (const org of ['acme', 'globex']) {
+    const base = `/api/0/organizations/${org}`
+    const spans = await check(EVENTS, `${base}/events/?dataset=spans&statsPeriod=1h&field=id&field=trace&field=span.op&field=span.duration&field=timestamp&field=is_transaction&per_page=50`) as { data: Array<{ trace: string }> }
+    await check(EVENTS, `${base}/events/?dataset=spans&statsPeriod=24h&field=transaction&field=count()&field=p95(span.duration)&field=failure_rate()&field=epm()&query=is_transaction:true&sort=-count()`)
+    await check(EVENTS, `${base}/events/?dataset=errors&start=2025-01-01T00:00:00Z&end=2025-12-01T00:00:00Z&field=issue&field=title&field=count()&field=last_seen()&field=count_unique(user)`)
+    await check(EVENTS, `${base}/events/?dataset=logs&statsPeriod=1h&field=message&field=timestamp`)
+    await check(SERIES, `${base}/events-timeseries/?dataset=spans&statsPeriod=24h&interval=1h&yAxis=p95(span.duration)&yAxis=count()`)
+    await check(SERIES, `${base}/events-timeseries/?dataset=spans&statsPeriod=6h&interval=1h&yAxis=count()&groupBy=transaction&topEvents=2&sort=-count()&query=is_transaction:true`)
+    await check(SERIES, `${base}/events-timeseries/?dataset=errors&start=2025-11-01T00:00:00Z&end=2025-11-21T00:00:00Z&interval=1d&yAxis=count()`)
+    for (const traceId of [spans.data[0]?.trace ?? '', '0'.repeat(32)]) {
+      await check(TRACE, `${base}/trace/${traceId}/`)
+      await check(TRACE_META, `${base}/trace-meta/${traceId}/`)
+    }
+    await check(SESSIONS, `${base}/sessions/?field=sum(session)&field=crash_free_rate(session)&field=crash_free_rate(user)&field=count_unique(user)&groupBy=release&statsPeriod=24h&interval=1h`)
+    await check(SESSIONS, `${base}/sessions/?field=sum(session)&groupBy=session.status&groupBy=project&groupBy=environment&statsPeriod=2d&interval=1d&includeSeries=0`)
+  }
+  const seededEvent = (await api(em, '/api/0/organizations/acme/events/?dataset=errors&start=2025-01-01T00:00:00Z&end=2025-12-01T00:00:00Z&field=trace&field=id', token)).body as { data: Array<{ trace: string }> }
+  const seededTrace = await check(TRACE, `/api/0/organizations/acme/trace/${seededEvent.data[0]?.trace ?? ''}/`) as unknown[]
+  t.equal(seededTrace.length, 1, 'a seeded error event\'s trace id resolves to its trace')
+
   const put = 'PUT /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/'
   const some = (await api(em, '/api/0/organizations/acme/issues/?limit=3', token)).body as Array<{ id: string }>
   for (const [i, body] of [{ status: 'resolved' }, { assignedTo: 'team:4505138082299904', isBookmarked: true }, { status: 'ignored', statusDetails: { ignoreDuration: 30 }, assignedTo: 'jane@example.com' }].entries()) {

@@ -9,6 +9,7 @@ import { type FaultSpec, faultResponse } from '../faults.js'
 import { ApiError, forbidden, notFound, pathOf, queryOf, unauthorized } from '../http.js'
 import type { OrgRec } from '../model.js'
 import { hasAnyScope } from '../scopes.js'
+import type { RouteRateLimit } from '../rate-limit.js'
 import type { EmulatorState, TokenRec } from '../state.js'
 import { hexId } from '../util.js'
 
@@ -31,6 +32,8 @@ export interface ApiRoute {
   path: string
   /** Any one of these is enough (ScopedPermission). */
   scopes: readonly string[]
+  /** The endpoint's own `rate_limits`, when lower than Sentry's default (applies while the limiter has its defaults). */
+  rateLimit?: RouteRateLimit
   handler: (ctx: ApiContext) => unknown
 }
 
@@ -89,9 +92,9 @@ async function answerFault (state: EmulatorState, request: FastifyRequest, reply
 }
 
 /** A fixed window per caller × endpoint (the caller is the token, or the IP); true when it answered 429. */
-function rateLimited (state: EmulatorState, request: FastifyRequest, reply: FastifyReply, routeKey: string): boolean {
+function rateLimited (state: EmulatorState, request: FastifyRequest, reply: FastifyReply, routeKey: string, routeLimit?: RouteRateLimit): boolean {
   const rlKey = `${bearerOf(request.headers.authorization) ?? `ip:${request.ip}`} ${routeKey}`
-  const decision = state.rateLimiter.enter(rlKey, state.now())
+  const decision = state.rateLimiter.enter(rlKey, state.now(), routeLimit)
   reply.raw.once('close', () => { state.rateLimiter.leave(rlKey) })
   reply.headers(decision.headers)
   if (!decision.limited) return false
@@ -144,7 +147,7 @@ export function registerApiRoutes (app: FastifyInstance, state: EmulatorState, o
 
     const fault = state.faults.take(pathOf(request.url))
     if (fault !== undefined && await answerFault(state, request, reply, fault, params)) return reply
-    if (!state.options.selfHosted && rateLimited(state, request, reply, key)) return reply
+    if (!state.options.selfHosted && rateLimited(state, request, reply, key, route.rateLimit)) return reply
     const { token, org } = authorize(state, route, params, request.headers.authorization)
     // Artificial latency counts as time in flight (after the rate limiter has seen the request).
     if (state.options.latencyMs > 0) await sleep(state.options.latencyMs)
