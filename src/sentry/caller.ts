@@ -11,6 +11,8 @@ export interface SentryCaller {
   json<T>(spec: CallSpec): Promise<T>
   /** A list endpoint: the array plus the cursors of its `Link` header. */
   page<T>(spec: CallSpec): Promise<Page<T>>
+  /** A list inside an object body (e.g. `{data, meta}`): the body plus the cursors of its `Link` header. */
+  pageOf<T>(spec: CallSpec): Promise<{ body: T, nextCursor: string | null, prevCursor: string | null }>
 }
 
 export function createCaller (http: SentryHttp, ctx: CallContext): SentryCaller {
@@ -22,6 +24,11 @@ export function createCaller (http: SentryHttp, ctx: CallContext): SentryCaller 
       const res = await http.call<unknown>(ctx, spec)
       if (!Array.isArray(res.data)) throw upstreamError('Sentry answered a list request with something that is not a list.')
       return toPage(res.data as T[], responseHeader(res, 'link'))
+    },
+    async pageOf<T>(spec: CallSpec): Promise<{ body: T, nextCursor: string | null, prevCursor: string | null }> {
+      const res = await http.call<T>(ctx, spec)
+      const { nextCursor, prevCursor } = toPage([], responseHeader(res, 'link'))
+      return { body: res.data, nextCursor, prevCursor }
     }
   }
 }

@@ -5,6 +5,7 @@ import type { Store } from '../db/store.js'
 import { upstreamError } from '../errors.js'
 import { createCaller } from './caller.js'
 import { eventsApi } from './events.js'
+import { exploreApi } from './explore.js'
 import { type AccessToken, type CallContext, type Logger, type SentryHttp, type TokenSource, createSentryHttp } from './http.js'
 import { issuesApi } from './issues.js'
 import { membersApi } from './members.js'
@@ -13,8 +14,10 @@ import { projectsApi } from './projects.js'
 import { ConcurrencyGate, RateWindows } from './rate-limit.js'
 import { RegionRoutes } from './regions.js'
 import { releasesApi } from './releases.js'
+import { sessionsApi } from './sessions.js'
 import { statsApi } from './stats.js'
 import { teamsApi } from './teams.js'
+import { tracesApi } from './traces.js'
 import { type TokenRefresher, createTokenRefresher } from './token-refresher.js'
 import type { SentryClient, SentryGateway, SentryOrganization } from './types.js'
 import { type Signals, noopSignals } from '../telemetry/signals.js'
@@ -135,7 +138,10 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
       releases: releasesApi(call),
       teams: teamsApi(call),
       members: membersApi(call),
-      stats: statsApi(call)
+      stats: statsApi(call),
+      explore: exploreApi(call),
+      traces: tracesApi(call),
+      sessions: sessionsApi(call)
     }
   }
 

@@ -35,6 +35,11 @@ export interface CallSpec {
    * region; 'control' keeps them on SENTRY_URL (the region lookup itself).
    */
   route?: 'region' | 'control'
+  /**
+   * Endpoint-specific answers for a final non-2xx response (e.g. the query endpoints pass Sentry's
+   * 400 `detail` through, scrubbed); undefined falls back to errorForResponse.
+   */
+  errors?: (status: number, body: unknown) => GatewayError | undefined
 }
 
 export interface AccessToken {
@@ -471,6 +476,8 @@ export function createSentryHttp (options: SentryHttpOptions): SentryHttp {
           continue
         }
       }
+      const own = spec.errors?.(raw.status, errorBody)
+      if (own !== undefined) throw own
       const granted = raw.status === 403 && ctx.grantedScopes !== undefined ? await ctx.grantedScopes().catch(() => null) : null
       throw errorForResponse(raw.status, errorBody, spec, granted)
     }

@@ -30,7 +30,12 @@ export const REQUIRED_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'GET /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/events/{event_id}/': EVENT_READ,
   'GET /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/tags/{key}/values/': EVENT_READ,
   'GET /api/0/organizations/{organization_id_or_slug}/releases/': RELEASE_READ,
-  'GET /api/0/organizations/{organization_id_or_slug}/releases/{version}/': RELEASE_READ
+  'GET /api/0/organizations/{organization_id_or_slug}/releases/{version}/': RELEASE_READ,
+  'GET /api/0/organizations/{organization_id_or_slug}/events/': ORG_READ,
+  'GET /api/0/organizations/{organization_id_or_slug}/events-timeseries/': ORG_READ,
+  'GET /api/0/organizations/{organization_id_or_slug}/trace/{trace_id}/': ORG_READ,
+  'GET /api/0/organizations/{organization_id_or_slug}/trace-meta/{trace_id}/': ORG_READ,
+  'GET /api/0/organizations/{organization_id_or_slug}/sessions/': ORG_READ
 }
 
 /** The scopes `method path` accepts, or [] for an endpoint missing from the table. */

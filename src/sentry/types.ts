@@ -1,3 +1,7 @@
+import type { ExploreTableArgs, ExploreTablePage, TimeseriesArgs, TimeseriesBody } from './explore.js'
+import type { SessionsArgs, SessionsPage } from './sessions.js'
+import type { TraceArgs, TraceNode } from './traces.js'
+
 /**
  * The contract between the Sentry client (src/sentry/*) and its callers (GraphQL resolvers,
  * the connect flow). Callers never see a URL or a token; they call these functions.
@@ -148,6 +152,15 @@ export interface SentryClient {
   teams: { list (org: string, args?: PageArgs): Promise<Page<SentryTeam>> }
   members: { list (org: string, args?: PageArgs): Promise<Page<SentryMember>> }
   stats: { organization (org: string, args: StatsArgs): Promise<Record<string, unknown>> }
+  explore: {
+    table (org: string, args: ExploreTableArgs): Promise<ExploreTablePage>
+    timeseries (org: string, args: TimeseriesArgs): Promise<TimeseriesBody>
+  }
+  traces: {
+    get (org: string, args: TraceArgs): Promise<TraceNode[]>
+    meta (org: string, args: TraceArgs): Promise<Record<string, unknown>>
+  }
+  sessions: { list (org: string, args: SessionsArgs): Promise<SessionsPage> }
 }
 
 /** The app-wide Sentry service, decorated as `app.sentry` by src/plugins/sentry.ts. */
