@@ -69,6 +69,14 @@ export class Control implements EmulatorControl {
 
   resetCounters = (): void => { this.state.resetCounters() }
 
+  setOrgFeatures = (org: string, features: string[] | null): void => {
+    const rec = this.state.orgBySlugOrId(org)
+    if (rec === undefined) throw new TypeError(`unknown organization ${org}`)
+    if (features !== null && !(Array.isArray(features) && features.every((f) => typeof f === 'string'))) throw new TypeError('features must be an array of strings or null')
+    if (features === null) delete rec.features
+    else rec.features = [...features]
+  }
+
   reset = (): void => { this.state.resetWorld() }
 }
 
@@ -106,6 +114,12 @@ export function registerControlRoutes (app: FastifyInstance, control: Control): 
   app.get('/_emulator/counters', async () => control.counters())
   app.post('/_emulator/counters/reset', async () => {
     control.resetCounters()
+    return { ok: true }
+  })
+  app.post('/_emulator/org-features', async (request) => {
+    const { org, features } = body(request.body)
+    if (typeof org !== 'string') throw new TypeError('org must be a string')
+    control.setOrgFeatures(org, features === undefined ? null : features as string[] | null)
     return { ok: true }
   })
   app.post('/_emulator/reset', async () => {

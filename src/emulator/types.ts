@@ -101,6 +101,11 @@ export interface EmulatorControl {
   counters: () => EmulatorCounters
   /** POST /_emulator/counters/reset */
   resetCounters: () => void
+  /**
+   * POST /_emulator/org-features: replace an organization's features (e.g. without discover-basic
+   * and performance-view the events endpoints answer 404); null restores the defaults.
+   */
+  setOrgFeatures: (org: string, features: string[] | null) => void
   /** POST /_emulator/reset: seed data, counters, faults and rate-limit settings back to the start (clients and tokens stay). */
   reset: () => void
 }

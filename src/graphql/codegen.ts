@@ -47,7 +47,9 @@ export async function generate (targets: CodegenTargets = DEFAULT_TARGETS): Prom
       Project: './models.js#ProjectModel',
       Issue: './models.js#IssueModel',
       Event: './models.js#EventModel',
-      Release: './models.js#ReleaseModel'
+      Release: './models.js#ReleaseModel',
+      Trace: './performance-models.js#TraceModel',
+      SessionGroup: './performance-models.js#SessionGroupModel'
     },
     loadersCustomParentTypes: {
       Project: 'import("./models.js").ProjectModel',

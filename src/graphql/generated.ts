@@ -10,6 +10,7 @@ import type {
   EventModel,
   ReleaseModel,
 } from './models.js'
+import type { TraceModel, SessionGroupModel } from './performance-models.js'
 import type { MercuriusContext } from 'mercurius'
 export type Maybe<T> = T | null
 export type InputMaybe<T> = Maybe<T>
@@ -90,6 +91,12 @@ export type Event = {
   occurrence?: Maybe<Scalars['JSON']>
   /** Every field Sentry returned, as-is. */
   raw: Scalars['JSON']
+  /**
+   * The trace this event belongs to (its trace context's trace id), with its spans and linked
+   * issues; null when the event has no trace id or Sentry has no spans for it. One upstream call
+   * (plus the full event, for an event read from a list).
+   */
+  traceDetails?: Maybe<Trace>
 }
 
 export type Tag = {
@@ -333,6 +340,353 @@ export type EventEdge = {
 }
 
 /**
+ * The Explore datasets: Sentry's `dataset` parameter. The gateway always sends one, because
+ * without it Sentry falls back to a deprecated dataset. Transactions are spans with
+ * `is_transaction:true`.
+ */
+export type ExploreDataset =
+  /** Spans, transactions included (query `is_transaction:true` for the segments alone). */
+  | 'SPANS'
+  /** Error events. */
+  | 'ERRORS'
+  /** Logs. */
+  | 'LOGS'
+  /** Trace metrics (Sentry's `tracemetrics`). */
+  | 'TRACE_METRICS'
+  /** Profile functions (Sentry's `profile_functions`). */
+  | 'PROFILE_FUNCTIONS'
+  /** Uptime check results (Sentry's `uptime_results`). */
+  | 'UPTIME_RESULTS'
+
+/**
+ * The type of a column or series value, from Sentry's `meta`. OTHER is a type this API does not know
+ * yet; `rawType` or `rawValueType` then carries Sentry's name for it.
+ */
+export type ValueType =
+  /** Text. */
+  | 'STRING'
+  /** A whole number. */
+  | 'INTEGER'
+  /** A number without a unit. */
+  | 'NUMBER'
+  /** A duration; the unit (e.g. millisecond) is in `unit`. */
+  | 'DURATION'
+  /** A size; the unit (e.g. byte) is in `unit`. */
+  | 'SIZE'
+  /** A rate; the unit (1/second or 1/minute) is in `unit`. */
+  | 'RATE'
+  /** A fraction between 0 and 1 (not multiplied by 100). */
+  | 'PERCENTAGE'
+  /** A point in time. */
+  | 'DATE'
+  /** True or false. */
+  | 'BOOLEAN'
+  /** A type this API does not know yet. */
+  | 'OTHER'
+
+/** A page of an Explore table: columns typed from Sentry's `meta`, rows as JSON and through typed accessors. */
+export type ExploreTable = {
+  __typename?: 'ExploreTable'
+  /** The columns in the order sent: `fields`, then any sort field that was added. */
+  columns: Array<ExploreColumn>
+  /** The rows of this page with their cursors. */
+  edges: Array<ExploreRowEdge>
+  /** The rows of this page. */
+  nodes: Array<ExploreRow>
+  /** Where this page is; pass endCursor as `after` for the next one. */
+  pageInfo: PageInfo
+  /** The dataset Sentry answered from (meta.dataset). */
+  dataset?: Maybe<Scalars['String']>
+  /** Whether Sentry scanned all the data (full) or a sample (partial). */
+  dataScanned?: Maybe<Scalars['String']>
+  /** Sentry's hints about the query (meta.tips), e.g. when no project can be queried. */
+  tips?: Maybe<Scalars['JSON']>
+}
+
+/** A column of an Explore table. */
+export type ExploreColumn = {
+  __typename?: 'ExploreColumn'
+  /** The field or function as requested, e.g. p95(span.duration). */
+  name: Scalars['String']
+  /** The value type. */
+  type: ValueType
+  /** Sentry's own name for the type (meta.fields). */
+  rawType: Scalars['String']
+  /** The unit (meta.units), e.g. millisecond or 1/minute; null when unitless. */
+  unit?: Maybe<Scalars['String']>
+}
+
+/** A row and its cursor. */
+export type ExploreRowEdge = {
+  __typename?: 'ExploreRowEdge'
+  /** Resumes after this row. */
+  cursor: Scalars['String']
+  /** The row. */
+  node: ExploreRow
+}
+
+/**
+ * A row of an Explore table. Read it whole as `data`, or field by field with the typed accessors,
+ * aliased: `p95: number(field: "p95(span.duration)") op: string(field: "span.op")`.
+ * An accessor for a field that is not a column, or whose value has another type, gives null.
+ */
+export type ExploreRow = {
+  __typename?: 'ExploreRow'
+  /** The row as Sentry sent it, keyed by field. */
+  data: Scalars['JSON']
+  /** A numeric field's value. */
+  number?: Maybe<Scalars['Float']>
+  /** A field's value as text (numbers and booleans are converted). */
+  string?: Maybe<Scalars['String']>
+  /** A boolean field's value. */
+  boolean?: Maybe<Scalars['Boolean']>
+  /** A field's value as sent. */
+  value?: Maybe<Scalars['JSON']>
+}
+
+/**
+ * A row of an Explore table. Read it whole as `data`, or field by field with the typed accessors,
+ * aliased: `p95: number(field: "p95(span.duration)") op: string(field: "span.op")`.
+ * An accessor for a field that is not a column, or whose value has another type, gives null.
+ */
+export type ExploreRownumberArgs = {
+  field: Scalars['String']
+}
+
+/**
+ * A row of an Explore table. Read it whole as `data`, or field by field with the typed accessors,
+ * aliased: `p95: number(field: "p95(span.duration)") op: string(field: "span.op")`.
+ * An accessor for a field that is not a column, or whose value has another type, gives null.
+ */
+export type ExploreRowstringArgs = {
+  field: Scalars['String']
+}
+
+/**
+ * A row of an Explore table. Read it whole as `data`, or field by field with the typed accessors,
+ * aliased: `p95: number(field: "p95(span.duration)") op: string(field: "span.op")`.
+ * An accessor for a field that is not a column, or whose value has another type, gives null.
+ */
+export type ExploreRowbooleanArgs = {
+  field: Scalars['String']
+}
+
+/**
+ * A row of an Explore table. Read it whole as `data`, or field by field with the typed accessors,
+ * aliased: `p95: number(field: "p95(span.duration)") op: string(field: "span.op")`.
+ * An accessor for a field that is not a column, or whose value has another type, gives null.
+ */
+export type ExploreRowvalueArgs = {
+  field: Scalars['String']
+}
+
+/** The series of one time-series query. */
+export type TimeSeriesResult = {
+  __typename?: 'TimeSeriesResult'
+  /** The dataset Sentry answered from. */
+  dataset: Scalars['String']
+  /** Start of the first bucket. */
+  start: Scalars['DateTime']
+  /** End of the last bucket. */
+  end: Scalars['DateTime']
+  /** One series per yAxis, or per top group and yAxis plus the isOther series. */
+  series: Array<TimeSeries>
+}
+
+/** One series: a function over time, for one group or for everything. */
+export type TimeSeries = {
+  __typename?: 'TimeSeries'
+  /** The function, e.g. p95(span.duration). */
+  yAxis: Scalars['String']
+  /** The group's values, one per groupBy field; empty for an ungrouped or the isOther series. */
+  groupBy: Array<GroupByValue>
+  /** True for the series of every group beyond topEvents. */
+  isOther: Scalars['Boolean']
+  /** The group's rank (0 is first) with topEvents. */
+  order?: Maybe<Scalars['Int']>
+  /** The value type. */
+  valueType: ValueType
+  /** Sentry's own name for the value type. */
+  rawValueType: Scalars['String']
+  /** The value unit, e.g. millisecond; null when unitless. */
+  valueUnit?: Maybe<Scalars['String']>
+  /** Bucket width in seconds. */
+  intervalSeconds: Scalars['Int']
+  /** The buckets, oldest first. */
+  points: Array<TimeSeriesPoint>
+}
+
+/** A groupBy field and the group's value for it. */
+export type GroupByValue = {
+  __typename?: 'GroupByValue'
+  /** The groupBy field. */
+  key: Scalars['String']
+  /** The value (text, a number, or null). */
+  value?: Maybe<Scalars['JSON']>
+}
+
+/** A bucket of a series, or a point of an issue's frequency. */
+export type TimeSeriesPoint = {
+  __typename?: 'TimeSeriesPoint'
+  /** Start of the bucket. */
+  timestamp: Scalars['DateTime']
+  /** The value; null when Sentry has none for the bucket. */
+  value?: Maybe<Scalars['Float']>
+  /** True while the bucket is still filling (it ends within 90 s of now). */
+  incomplete: Scalars['Boolean']
+  /** Why the bucket is incomplete, e.g. INCOMPLETE_BUCKET. */
+  incompleteReason?: Maybe<Scalars['String']>
+  /** How many samples the value is computed from, when Sentry says. */
+  sampleCount?: Maybe<Scalars['Float']>
+}
+
+/** The orders of Organization.transactions. */
+export type TransactionSort =
+  /** Slowest 95th percentile first. */
+  | 'P95_DESC'
+  /** Slowest median first. */
+  | 'P50_DESC'
+  /** Most frequent first. */
+  | 'COUNT_DESC'
+  /** Highest failure rate first. */
+  | 'FAILURE_RATE_DESC'
+  /** Highest throughput first. */
+  | 'THROUGHPUT_DESC'
+
+/** Latency, throughput and failures of one transaction over the requested range. */
+export type TransactionSummary = {
+  __typename?: 'TransactionSummary'
+  /** The transaction name, e.g. GET /api/users. */
+  name: Scalars['String']
+  /** The project's slug. */
+  projectSlug: Scalars['String']
+  /** How many times it ran (extrapolated, so possibly fractional). */
+  count: Scalars['Float']
+  /** Runs per minute over the range. */
+  throughputPerMinute?: Maybe<Scalars['Float']>
+  /** The fraction of runs that failed (status not ok, cancelled or unknown), 0 to 1. */
+  failureRate?: Maybe<Scalars['Float']>
+  /** Mean duration in milliseconds. */
+  avgMs?: Maybe<Scalars['Float']>
+  /** Median duration in milliseconds. */
+  p50Ms?: Maybe<Scalars['Float']>
+  /** 95th-percentile duration in milliseconds. */
+  p95Ms?: Maybe<Scalars['Float']>
+  /** 99th-percentile duration in milliseconds. */
+  p99Ms?: Maybe<Scalars['Float']>
+}
+
+/** A page of transaction summaries. */
+export type TransactionSummaryConnection = {
+  __typename?: 'TransactionSummaryConnection'
+  /** The summaries with their cursors. */
+  edges: Array<TransactionSummaryEdge>
+  /** The summaries. */
+  nodes: Array<TransactionSummary>
+  /** Where this page is. */
+  pageInfo: PageInfo
+}
+
+/** A transaction summary and its cursor. */
+export type TransactionSummaryEdge = {
+  __typename?: 'TransactionSummaryEdge'
+  /** Resumes after this summary. */
+  cursor: Scalars['String']
+  /** The summary. */
+  node: TransactionSummary
+}
+
+/** A release-health field (Sentry's sessions `field`). Rates are fractions from 0 to 1. */
+export type SessionField =
+  /** sum(session): the number of sessions. */
+  | 'SUM_SESSION'
+  /** count_unique(user): the number of users. */
+  | 'COUNT_UNIQUE_USER'
+  /** crash_free_rate(session): the fraction of sessions that did not crash. */
+  | 'CRASH_FREE_RATE_SESSION'
+  /** crash_free_rate(user): the fraction of users who had no crash. */
+  | 'CRASH_FREE_RATE_USER'
+  /** crash_rate(session): the fraction of sessions that crashed. */
+  | 'CRASH_RATE_SESSION'
+  /** crash_rate(user): the fraction of users who had a crash. */
+  | 'CRASH_RATE_USER'
+
+/** What release-health groups are split by (Sentry's sessions `groupBy`). */
+export type SessionGroupBy =
+  /** By project. */
+  | 'PROJECT'
+  /** By release. */
+  | 'RELEASE'
+  /** By environment. */
+  | 'ENVIRONMENT'
+  /** By session status: healthy, errored, crashed, abnormal. */
+  | 'SESSION_STATUS'
+
+/** The periods of an issue's built-in statistics. */
+export type IssueStatsPeriod =
+  /** The last 24 hours, hourly. */
+  | 'LAST_24H'
+  /** The last 30 days, daily. */
+  | 'LAST_30D'
+
+/** Release-health groups with their totals and series. */
+export type SessionsResult = {
+  __typename?: 'SessionsResult'
+  /** Start of the first interval. */
+  start: Scalars['DateTime']
+  /** End of the last interval. */
+  end: Scalars['DateTime']
+  /** The start of every interval, oldest first. */
+  intervals: Array<Scalars['DateTime']>
+  /** The groups of this page. */
+  groups: Array<SessionGroup>
+  /** Where this page of groups is. */
+  pageInfo: PageInfo
+}
+
+/** One release-health group. */
+export type SessionGroup = {
+  __typename?: 'SessionGroup'
+  /** The group's key as Sentry sent it, e.g. { release: "frontend@2.5.0" }. */
+  by: Scalars['JSON']
+  /** The project id, when grouped by project. */
+  project?: Maybe<Scalars['ID']>
+  /** The release, when grouped by release. */
+  release?: Maybe<Scalars['String']>
+  /** The environment, when grouped by environment. */
+  environment?: Maybe<Scalars['String']>
+  /** The session status, when grouped by it. */
+  sessionStatus?: Maybe<Scalars['String']>
+  /** The field's total over the range; null when there were no sessions (rates) or it was not requested. */
+  total?: Maybe<Scalars['Float']>
+  /** The field's value per interval; empty when it was not requested. */
+  series: Array<Maybe<Scalars['Float']>>
+}
+
+/** One release-health group. */
+export type SessionGrouptotalArgs = {
+  field: SessionField
+}
+
+/** One release-health group. */
+export type SessionGroupseriesArgs = {
+  field: SessionField
+}
+
+/** A release's health. */
+export type ReleaseHealth = {
+  __typename?: 'ReleaseHealth'
+  /** The fraction of sessions without a crash; null without sessions. */
+  crashFreeSessions?: Maybe<Scalars['Float']>
+  /** The fraction of users without a crash; null without sessions. */
+  crashFreeUsers?: Maybe<Scalars['Float']>
+  /** The number of sessions. */
+  sessions?: Maybe<Scalars['Float']>
+  /** The number of users. */
+  users?: Maybe<Scalars['Float']>
+}
+
+/**
  * A Sentry issue (group) of any category: error, performance, CSP, feedback, metric, or one this
  * gateway does not know yet (its raw values come through as strings and JSON).
  */
@@ -379,6 +733,12 @@ export type Issue = {
   tagValues?: Maybe<TagValueConnection>
   /** Every field Sentry returned, as-is. */
   raw: Scalars['JSON']
+  /**
+   * The issue's event counts over time, from the statistics Sentry sends with the issue: LAST_24H is
+   * hourly, LAST_30D daily. No upstream call when the issue already carries them; otherwise one
+   * (the issue detail).
+   */
+  frequency?: Maybe<Array<TimeSeriesPoint>>
 }
 
 /**
@@ -398,6 +758,14 @@ export type IssuetagValuesArgs = {
   key: Scalars['String']
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+}
+
+/**
+ * A Sentry issue (group) of any category: error, performance, CSP, feedback, metric, or one this
+ * gateway does not know yet (its raw values come through as strings and JSON).
+ */
+export type IssuefrequencyArgs = {
+  period?: InputMaybe<IssueStatsPeriod>
 }
 
 export type IssueStatus = 'RESOLVED' | 'UNRESOLVED' | 'IGNORED'
@@ -546,6 +914,41 @@ export type Organization = {
   release?: Maybe<Release>
   /** Usage statistics (Sentry's stats_v2). */
   stats?: Maybe<OrganizationStats>
+  /**
+   * An Explore table (Sentry's GET …/events/): `fields` are Sentry's field names and functions, e.g.
+   * `transaction`, `count()`, `p95(span.duration)`, `failure_rate()`, `epm()`. When a field is a
+   * function, the rows are grouped by the other fields; otherwise they are samples (single spans,
+   * errors or logs). `query` is Sentry's search syntax (e.g. `is_transaction:true span.op:db`).
+   * `sort` entries are fields, `-` first for descending; a sort field that is not in `fields` is
+   * added to them. Time: `statsPeriod` (e.g. 24h, 14d) or `start` and `end`; the last 24 h when
+   * neither is given. One upstream call per page. Refuses bad input (BAD_USER_INPUT with
+   * `argument`) before calling Sentry; Sentry's own complaint about a query comes back as
+   * BAD_USER_INPUT with `sentryDetail`.
+   */
+  explore?: Maybe<ExploreTable>
+  /**
+   * Chart-ready time series (Sentry's GET …/events-timeseries/): one series per `yAxis` function,
+   * or, with `groupBy` and `topEvents`, one per top group and axis plus an `isOther` series for
+   * the rest (unless `excludeOther`). Buckets are zero-filled; `interval` (e.g. 5m, 1h, or seconds)
+   * defaults from the range. One upstream call, whatever the number of series.
+   */
+  timeseries?: Maybe<TimeSeriesResult>
+  /**
+   * A typed summary per transaction (spans with is_transaction:true) for the common dashboard:
+   * count, throughput, failure rate and latency percentiles. One upstream call per page.
+   */
+  transactions?: Maybe<TransactionSummaryConnection>
+  /**
+   * Release health (Sentry's GET …/sessions/): totals and series per group. One upstream call per
+   * page of groups. Time: statsPeriod or start/end, the last 24 h by default.
+   */
+  sessions?: Maybe<SessionsResult>
+  /**
+   * A trace (Sentry's GET …/trace/{trace_id}/), its spans flattened (GraphQL cannot select a tree
+   * of unknown depth): rebuild the tree from `parentSpanId` and `depth`. Null when Sentry has no
+   * spans for the id. One upstream call; `meta` makes a second one only when selected.
+   */
+  trace?: Maybe<Trace>
 }
 
 export type OrganizationprojectsArgs = {
@@ -597,6 +1000,71 @@ export type OrganizationstatsArgs = {
   statsPeriod?: InputMaybe<Scalars['String']>
   interval?: InputMaybe<Scalars['String']>
   category?: InputMaybe<Scalars['String']>
+}
+
+export type OrganizationexploreArgs = {
+  dataset: ExploreDataset
+  fields: Array<Scalars['String']>
+  query?: InputMaybe<Scalars['String']>
+  sort?: InputMaybe<Array<Scalars['String']>>
+  projects?: InputMaybe<Array<Scalars['String']>>
+  environments?: InputMaybe<Array<Scalars['String']>>
+  statsPeriod?: InputMaybe<Scalars['String']>
+  start?: InputMaybe<Scalars['DateTime']>
+  end?: InputMaybe<Scalars['DateTime']>
+  first?: InputMaybe<Scalars['Int']>
+  after?: InputMaybe<Scalars['String']>
+}
+
+export type OrganizationtimeseriesArgs = {
+  dataset: ExploreDataset
+  yAxis?: Array<Scalars['String']>
+  query?: InputMaybe<Scalars['String']>
+  groupBy?: InputMaybe<Array<Scalars['String']>>
+  topEvents?: InputMaybe<Scalars['Int']>
+  sort?: InputMaybe<Scalars['String']>
+  excludeOther?: InputMaybe<Scalars['Boolean']>
+  interval?: InputMaybe<Scalars['String']>
+  projects?: InputMaybe<Array<Scalars['String']>>
+  environments?: InputMaybe<Array<Scalars['String']>>
+  statsPeriod?: InputMaybe<Scalars['String']>
+  start?: InputMaybe<Scalars['DateTime']>
+  end?: InputMaybe<Scalars['DateTime']>
+}
+
+export type OrganizationtransactionsArgs = {
+  query?: InputMaybe<Scalars['String']>
+  sort?: InputMaybe<TransactionSort>
+  projects?: InputMaybe<Array<Scalars['String']>>
+  environments?: InputMaybe<Array<Scalars['String']>>
+  statsPeriod?: InputMaybe<Scalars['String']>
+  start?: InputMaybe<Scalars['DateTime']>
+  end?: InputMaybe<Scalars['DateTime']>
+  first?: InputMaybe<Scalars['Int']>
+  after?: InputMaybe<Scalars['String']>
+}
+
+export type OrganizationsessionsArgs = {
+  fields: Array<SessionField>
+  groupBy?: InputMaybe<Array<SessionGroupBy>>
+  query?: InputMaybe<Scalars['String']>
+  orderBy?: InputMaybe<SessionField>
+  orderDesc?: InputMaybe<Scalars['Boolean']>
+  interval?: InputMaybe<Scalars['String']>
+  projects?: InputMaybe<Array<Scalars['String']>>
+  environments?: InputMaybe<Array<Scalars['String']>>
+  statsPeriod?: InputMaybe<Scalars['String']>
+  start?: InputMaybe<Scalars['DateTime']>
+  end?: InputMaybe<Scalars['DateTime']>
+  first?: InputMaybe<Scalars['Int']>
+  after?: InputMaybe<Scalars['String']>
+}
+
+export type OrganizationtraceArgs = {
+  traceId: Scalars['ID']
+  statsPeriod?: InputMaybe<Scalars['String']>
+  start?: InputMaybe<Scalars['DateTime']>
+  end?: InputMaybe<Scalars['DateTime']>
 }
 
 export type StatsField =
@@ -767,6 +1235,16 @@ export type Release = {
   lastDeploy?: Maybe<Scalars['JSON']>
   /** Every field Sentry returned, as-is. */
   raw: Scalars['JSON']
+  /**
+   * The release's health over a range (sessions with query release:<version>): rates are
+   * fractions, null when there were no sessions. One upstream call.
+   */
+  health?: Maybe<ReleaseHealth>
+}
+
+export type ReleasehealthArgs = {
+  statsPeriod?: InputMaybe<Scalars['String']>
+  environments?: InputMaybe<Array<Scalars['String']>>
 }
 
 export type ReleaseProject = {
@@ -814,6 +1292,141 @@ export type TeamEdge = {
   __typename?: 'TeamEdge'
   cursor: Scalars['String']
   node: Team
+}
+
+/** A distributed trace: every span of it, flattened, and the issues seen in it. */
+export type Trace = {
+  __typename?: 'Trace'
+  /** The trace id. */
+  traceId: Scalars['ID']
+  /** Every span, depth-first in start-time order (each parent before its children). */
+  spans: Array<TraceSpan>
+  /** How many spans the trace has (as returned by Sentry). */
+  spanCount: Scalars['Int']
+  /** The spans without a parent in the trace. */
+  rootSpanIds: Array<Scalars['ID']>
+  /** Errors and occurrences in the trace; those without a span have a null spanId. */
+  issues: Array<TraceIssueRef>
+  /** True when Sentry cut the roots at its page size (100): the trace has more. */
+  truncated: Scalars['Boolean']
+  /** Counts of the trace (Sentry's trace-meta): one more upstream call, made only when selected. */
+  meta?: Maybe<TraceMeta>
+  /** The tree as Sentry sent it. */
+  raw: Scalars['JSON']
+}
+
+/** A distributed trace: every span of it, flattened, and the issues seen in it. */
+export type TracespansArgs = {
+  limit?: InputMaybe<Scalars['Int']>
+}
+
+/** A span of a trace. */
+export type TraceSpan = {
+  __typename?: 'TraceSpan'
+  /** The span id (16 hexadecimal characters). */
+  spanId: Scalars['ID']
+  /** The parent span's id; null for a root. */
+  parentSpanId?: Maybe<Scalars['ID']>
+  /** 0 for a root, 1 for its children, and so on. */
+  depth: Scalars['Int']
+  /** How many direct children the span has. */
+  childCount: Scalars['Int']
+  /** The operation, e.g. http.server, db, cache.get. */
+  op?: Maybe<Scalars['String']>
+  /** The span's name. */
+  name?: Maybe<Scalars['String']>
+  /** What the span did, e.g. the SQL statement or URL. */
+  description?: Maybe<Scalars['String']>
+  /** The transaction (segment) it belongs to. */
+  transaction?: Maybe<Scalars['String']>
+  /** The event id of its transaction. */
+  transactionId?: Maybe<Scalars['String']>
+  /** True for a segment (a transaction). */
+  isTransaction: Scalars['Boolean']
+  /** The project's slug. */
+  projectSlug?: Maybe<Scalars['String']>
+  /** The project's id. */
+  projectId?: Maybe<Scalars['ID']>
+  /** When the span started. */
+  start: Scalars['DateTime']
+  /** When the span ended. */
+  end: Scalars['DateTime']
+  /** Duration in milliseconds. */
+  durationMs: Scalars['Float']
+  /** The SDK that sent it. */
+  sdkName?: Maybe<Scalars['String']>
+  /** The profile id, when profiled. */
+  profileId?: Maybe<Scalars['String']>
+  /** Measurements (web vitals and the like). */
+  measurements?: Maybe<Scalars['JSON']>
+  /** Errors and occurrences that happened in this span. */
+  issues: Array<TraceIssueRef>
+}
+
+/** An error or issue occurrence seen in a trace. */
+export type TraceIssueRef = {
+  __typename?: 'TraceIssueRef'
+  /** error or occurrence. */
+  kind: Scalars['String']
+  /** The event id. */
+  eventId: Scalars['String']
+  /** The span it happened in; null when it is not attached to a span. */
+  spanId?: Maybe<Scalars['ID']>
+  /** The issue's id (use Organization.issue to read it). */
+  issueId?: Maybe<Scalars['ID']>
+  /** The issue's short id, e.g. BACKEND-1A. */
+  shortId?: Maybe<Scalars['String']>
+  /** The level, e.g. error. */
+  level?: Maybe<Scalars['String']>
+  /** The issue's title. */
+  title?: Maybe<Scalars['String']>
+  /** The culprit. */
+  culprit?: Maybe<Scalars['String']>
+  /** Sentry's issue type id (1 for errors). */
+  issueType?: Maybe<Scalars['Int']>
+  /** The project's slug. */
+  projectSlug?: Maybe<Scalars['String']>
+  /** When it happened. */
+  timestamp?: Maybe<Scalars['DateTime']>
+}
+
+/** Counts of a trace (Sentry's trace-meta); extrapolated counts can be fractional. */
+export type TraceMeta = {
+  __typename?: 'TraceMeta'
+  /** Spans in the trace. */
+  spansCount: Scalars['Float']
+  /** Errors in the trace. */
+  errorsCount: Scalars['Int']
+  /** Performance issues in the trace. */
+  performanceIssuesCount: Scalars['Int']
+  /** Logs in the trace. */
+  logsCount: Scalars['Float']
+  /** Trace metrics in the trace. */
+  metricsCount?: Maybe<Scalars['Float']>
+  /** Uptime checks in the trace. */
+  uptimeCount?: Maybe<Scalars['Int']>
+  /** Spans per operation, most first. */
+  spansByOp: Array<OpCount>
+  /** Child spans per transaction. */
+  transactionChildCounts: Array<TransactionChildCount>
+}
+
+/** How many spans of one operation a trace has. */
+export type OpCount = {
+  __typename?: 'OpCount'
+  /** The operation. */
+  op: Scalars['String']
+  /** The number of spans. */
+  count: Scalars['Float']
+}
+
+/** How many child spans one transaction of a trace has. */
+export type TransactionChildCount = {
+  __typename?: 'TransactionChildCount'
+  /** The transaction's event id; null when Sentry does not know it. */
+  transactionEventId?: Maybe<Scalars['String']>
+  /** The number of child spans. */
+  count: Scalars['Float']
 }
 
 /** The signed-in platform user. */
@@ -959,6 +1572,30 @@ export type ResolversTypes = {
     }
   >
   EventEdge: ResolverTypeWrapper<Omit<EventEdge, 'node'> & { node: ResolversTypes['Event'] }>
+  ExploreDataset: ExploreDataset
+  ValueType: ValueType
+  ExploreTable: ResolverTypeWrapper<ExploreTable>
+  ExploreColumn: ResolverTypeWrapper<ExploreColumn>
+  ExploreRowEdge: ResolverTypeWrapper<ExploreRowEdge>
+  ExploreRow: ResolverTypeWrapper<ExploreRow>
+  TimeSeriesResult: ResolverTypeWrapper<TimeSeriesResult>
+  TimeSeries: ResolverTypeWrapper<TimeSeries>
+  GroupByValue: ResolverTypeWrapper<GroupByValue>
+  TimeSeriesPoint: ResolverTypeWrapper<TimeSeriesPoint>
+  TransactionSort: TransactionSort
+  TransactionSummary: ResolverTypeWrapper<TransactionSummary>
+  TransactionSummaryConnection: ResolverTypeWrapper<TransactionSummaryConnection>
+  TransactionSummaryEdge: ResolverTypeWrapper<TransactionSummaryEdge>
+  SessionField: SessionField
+  SessionGroupBy: SessionGroupBy
+  IssueStatsPeriod: IssueStatsPeriod
+  SessionsResult: ResolverTypeWrapper<
+    Omit<SessionsResult, 'groups'> & {
+      groups: Array<ResolversTypes['SessionGroup']>
+    }
+  >
+  SessionGroup: ResolverTypeWrapper<SessionGroupModel>
+  ReleaseHealth: ResolverTypeWrapper<ReleaseHealth>
   Issue: ResolverTypeWrapper<IssueModel>
   IssueStatus: IssueStatus
   IssueSort: IssueSort
@@ -1015,6 +1652,12 @@ export type ResolversTypes = {
   Team: ResolverTypeWrapper<Team>
   TeamConnection: ResolverTypeWrapper<TeamConnection>
   TeamEdge: ResolverTypeWrapper<TeamEdge>
+  Trace: ResolverTypeWrapper<TraceModel>
+  TraceSpan: ResolverTypeWrapper<TraceSpan>
+  TraceIssueRef: ResolverTypeWrapper<TraceIssueRef>
+  TraceMeta: ResolverTypeWrapper<TraceMeta>
+  OpCount: ResolverTypeWrapper<OpCount>
+  TransactionChildCount: ResolverTypeWrapper<TransactionChildCount>
   Viewer: ResolverTypeWrapper<ViewerModel>
   SentryConnection: ResolverTypeWrapper<ConnectionModel>
   ConnectionStatus: ConnectionStatus
@@ -1066,6 +1709,22 @@ export type ResolversParentTypes = {
     nodes: Array<ResolversParentTypes['Event']>
   }
   EventEdge: Omit<EventEdge, 'node'> & { node: ResolversParentTypes['Event'] }
+  ExploreTable: ExploreTable
+  ExploreColumn: ExploreColumn
+  ExploreRowEdge: ExploreRowEdge
+  ExploreRow: ExploreRow
+  TimeSeriesResult: TimeSeriesResult
+  TimeSeries: TimeSeries
+  GroupByValue: GroupByValue
+  TimeSeriesPoint: TimeSeriesPoint
+  TransactionSummary: TransactionSummary
+  TransactionSummaryConnection: TransactionSummaryConnection
+  TransactionSummaryEdge: TransactionSummaryEdge
+  SessionsResult: Omit<SessionsResult, 'groups'> & {
+    groups: Array<ResolversParentTypes['SessionGroup']>
+  }
+  SessionGroup: SessionGroupModel
+  ReleaseHealth: ReleaseHealth
   Issue: IssueModel
   Assignee: Assignee
   IssueTag: IssueTag
@@ -1115,6 +1774,12 @@ export type ResolversParentTypes = {
   Team: Team
   TeamConnection: TeamConnection
   TeamEdge: TeamEdge
+  Trace: TraceModel
+  TraceSpan: TraceSpan
+  TraceIssueRef: TraceIssueRef
+  TraceMeta: TraceMeta
+  OpCount: OpCount
+  TransactionChildCount: TransactionChildCount
   Viewer: ViewerModel
   SentryConnection: ConnectionModel
   SentryUser: SentryUser
@@ -1146,6 +1811,7 @@ export type EventResolvers<
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
   occurrence?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
   raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
+  traceDetails?: Resolver<Maybe<ResolversTypes['Trace']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -1465,6 +2131,198 @@ export type EventEdgeResolvers<
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
+export type ExploreTableResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['ExploreTable'] = ResolversParentTypes['ExploreTable'],
+> = {
+  columns?: Resolver<Array<ResolversTypes['ExploreColumn']>, ParentType, ContextType>
+  edges?: Resolver<Array<ResolversTypes['ExploreRowEdge']>, ParentType, ContextType>
+  nodes?: Resolver<Array<ResolversTypes['ExploreRow']>, ParentType, ContextType>
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  dataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  dataScanned?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  tips?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type ExploreColumnResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['ExploreColumn'] = ResolversParentTypes['ExploreColumn'],
+> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  type?: Resolver<ResolversTypes['ValueType'], ParentType, ContextType>
+  rawType?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type ExploreRowEdgeResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['ExploreRowEdge'] = ResolversParentTypes['ExploreRowEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  node?: Resolver<ResolversTypes['ExploreRow'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type ExploreRowResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['ExploreRow'] = ResolversParentTypes['ExploreRow'],
+> = {
+  data?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
+  number?: Resolver<
+    Maybe<ResolversTypes['Float']>,
+    ParentType,
+    ContextType,
+    RequireFields<ExploreRownumberArgs, 'field'>
+  >
+  string?: Resolver<
+    Maybe<ResolversTypes['String']>,
+    ParentType,
+    ContextType,
+    RequireFields<ExploreRowstringArgs, 'field'>
+  >
+  boolean?: Resolver<
+    Maybe<ResolversTypes['Boolean']>,
+    ParentType,
+    ContextType,
+    RequireFields<ExploreRowbooleanArgs, 'field'>
+  >
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<ExploreRowvalueArgs, 'field'>>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TimeSeriesResultResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TimeSeriesResult'] = ResolversParentTypes['TimeSeriesResult'],
+> = {
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  end?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  series?: Resolver<Array<ResolversTypes['TimeSeries']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TimeSeriesResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TimeSeries'] = ResolversParentTypes['TimeSeries'],
+> = {
+  yAxis?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  groupBy?: Resolver<Array<ResolversTypes['GroupByValue']>, ParentType, ContextType>
+  isOther?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>
+  order?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
+  valueType?: Resolver<ResolversTypes['ValueType'], ParentType, ContextType>
+  rawValueType?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  valueUnit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  intervalSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>
+  points?: Resolver<Array<ResolversTypes['TimeSeriesPoint']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type GroupByValueResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['GroupByValue'] = ResolversParentTypes['GroupByValue'],
+> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TimeSeriesPointResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TimeSeriesPoint'] = ResolversParentTypes['TimeSeriesPoint'],
+> = {
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  incomplete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>
+  incompleteReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  sampleCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TransactionSummaryResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TransactionSummary'] = ResolversParentTypes['TransactionSummary'],
+> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  projectSlug?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  count?: Resolver<ResolversTypes['Float'], ParentType, ContextType>
+  throughputPerMinute?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  failureRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  avgMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  p50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  p95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  p99Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TransactionSummaryConnectionResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TransactionSummaryConnection'] =
+    ResolversParentTypes['TransactionSummaryConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['TransactionSummaryEdge']>, ParentType, ContextType>
+  nodes?: Resolver<Array<ResolversTypes['TransactionSummary']>, ParentType, ContextType>
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TransactionSummaryEdgeResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TransactionSummaryEdge'] = ResolversParentTypes['TransactionSummaryEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  node?: Resolver<ResolversTypes['TransactionSummary'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type SessionsResultResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['SessionsResult'] = ResolversParentTypes['SessionsResult'],
+> = {
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  end?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  intervals?: Resolver<Array<ResolversTypes['DateTime']>, ParentType, ContextType>
+  groups?: Resolver<Array<ResolversTypes['SessionGroup']>, ParentType, ContextType>
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type SessionGroupResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['SessionGroup'] = ResolversParentTypes['SessionGroup'],
+> = {
+  by?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
+  project?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>
+  release?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  environment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  sessionStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  total?: Resolver<
+    Maybe<ResolversTypes['Float']>,
+    ParentType,
+    ContextType,
+    RequireFields<SessionGrouptotalArgs, 'field'>
+  >
+  series?: Resolver<
+    Array<Maybe<ResolversTypes['Float']>>,
+    ParentType,
+    ContextType,
+    RequireFields<SessionGroupseriesArgs, 'field'>
+  >
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type ReleaseHealthResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['ReleaseHealth'] = ResolversParentTypes['ReleaseHealth'],
+> = {
+  crashFreeSessions?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  crashFreeUsers?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  sessions?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  users?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
 export type IssueResolvers<
   ContextType = MercuriusContext,
   ParentType extends ResolversParentTypes['Issue'] = ResolversParentTypes['Issue'],
@@ -1507,6 +2365,12 @@ export type IssueResolvers<
     RequireFields<IssuetagValuesArgs, 'key'>
   >
   raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
+  frequency?: Resolver<
+    Maybe<Array<ResolversTypes['TimeSeriesPoint']>>,
+    ParentType,
+    ContextType,
+    RequireFields<IssuefrequencyArgs, 'period'>
+  >
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -1679,6 +2543,36 @@ export type OrganizationResolvers<
     ContextType,
     RequireFields<OrganizationstatsArgs, 'field' | 'groupBy'>
   >
+  explore?: Resolver<
+    Maybe<ResolversTypes['ExploreTable']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationexploreArgs, 'dataset' | 'fields' | 'first'>
+  >
+  timeseries?: Resolver<
+    Maybe<ResolversTypes['TimeSeriesResult']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationtimeseriesArgs, 'dataset' | 'yAxis' | 'excludeOther'>
+  >
+  transactions?: Resolver<
+    Maybe<ResolversTypes['TransactionSummaryConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationtransactionsArgs, 'sort' | 'first'>
+  >
+  sessions?: Resolver<
+    Maybe<ResolversTypes['SessionsResult']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationsessionsArgs, 'fields' | 'orderDesc' | 'interval' | 'first'>
+  >
+  trace?: Resolver<
+    Maybe<ResolversTypes['Trace']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationtraceArgs, 'traceId'>
+  >
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -1845,6 +2739,12 @@ export type ReleaseResolvers<
   lastCommit?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
   lastDeploy?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
   raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
+  health?: Resolver<
+    Maybe<ResolversTypes['ReleaseHealth']>,
+    ParentType,
+    ContextType,
+    RequireFields<ReleasehealthArgs, 'statsPeriod'>
+  >
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -1925,6 +2825,98 @@ export type TeamEdgeResolvers<
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
+export type TraceResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['Trace'] = ResolversParentTypes['Trace'],
+> = {
+  traceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  spans?: Resolver<Array<ResolversTypes['TraceSpan']>, ParentType, ContextType, RequireFields<TracespansArgs, 'limit'>>
+  spanCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>
+  rootSpanIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>
+  issues?: Resolver<Array<ResolversTypes['TraceIssueRef']>, ParentType, ContextType>
+  truncated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>
+  meta?: Resolver<Maybe<ResolversTypes['TraceMeta']>, ParentType, ContextType>
+  raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TraceSpanResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TraceSpan'] = ResolversParentTypes['TraceSpan'],
+> = {
+  spanId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  parentSpanId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>
+  depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>
+  childCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>
+  op?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  transaction?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  transactionId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  isTransaction?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>
+  projectSlug?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  projectId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  end?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  durationMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>
+  sdkName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  profileId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  measurements?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
+  issues?: Resolver<Array<ResolversTypes['TraceIssueRef']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TraceIssueRefResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TraceIssueRef'] = ResolversParentTypes['TraceIssueRef'],
+> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  spanId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>
+  issueId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>
+  shortId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  level?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  culprit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  issueType?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
+  projectSlug?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  timestamp?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TraceMetaResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TraceMeta'] = ResolversParentTypes['TraceMeta'],
+> = {
+  spansCount?: Resolver<ResolversTypes['Float'], ParentType, ContextType>
+  errorsCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>
+  performanceIssuesCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>
+  logsCount?: Resolver<ResolversTypes['Float'], ParentType, ContextType>
+  metricsCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>
+  uptimeCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
+  spansByOp?: Resolver<Array<ResolversTypes['OpCount']>, ParentType, ContextType>
+  transactionChildCounts?: Resolver<Array<ResolversTypes['TransactionChildCount']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type OpCountResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['OpCount'] = ResolversParentTypes['OpCount'],
+> = {
+  op?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  count?: Resolver<ResolversTypes['Float'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type TransactionChildCountResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['TransactionChildCount'] = ResolversParentTypes['TransactionChildCount'],
+> = {
+  transactionEventId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  count?: Resolver<ResolversTypes['Float'], ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
 export type ViewerResolvers<
   ContextType = MercuriusContext,
   ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
@@ -1987,6 +2979,20 @@ export type Resolvers<ContextType = MercuriusContext> = {
   CspEntry?: CspEntryResolvers<ContextType>
   EventConnection?: EventConnectionResolvers<ContextType>
   EventEdge?: EventEdgeResolvers<ContextType>
+  ExploreTable?: ExploreTableResolvers<ContextType>
+  ExploreColumn?: ExploreColumnResolvers<ContextType>
+  ExploreRowEdge?: ExploreRowEdgeResolvers<ContextType>
+  ExploreRow?: ExploreRowResolvers<ContextType>
+  TimeSeriesResult?: TimeSeriesResultResolvers<ContextType>
+  TimeSeries?: TimeSeriesResolvers<ContextType>
+  GroupByValue?: GroupByValueResolvers<ContextType>
+  TimeSeriesPoint?: TimeSeriesPointResolvers<ContextType>
+  TransactionSummary?: TransactionSummaryResolvers<ContextType>
+  TransactionSummaryConnection?: TransactionSummaryConnectionResolvers<ContextType>
+  TransactionSummaryEdge?: TransactionSummaryEdgeResolvers<ContextType>
+  SessionsResult?: SessionsResultResolvers<ContextType>
+  SessionGroup?: SessionGroupResolvers<ContextType>
+  ReleaseHealth?: ReleaseHealthResolvers<ContextType>
   Issue?: IssueResolvers<ContextType>
   Assignee?: AssigneeResolvers<ContextType>
   IssueTag?: IssueTagResolvers<ContextType>
@@ -2022,6 +3028,12 @@ export type Resolvers<ContextType = MercuriusContext> = {
   Team?: TeamResolvers<ContextType>
   TeamConnection?: TeamConnectionResolvers<ContextType>
   TeamEdge?: TeamEdgeResolvers<ContextType>
+  Trace?: TraceResolvers<ContextType>
+  TraceSpan?: TraceSpanResolvers<ContextType>
+  TraceIssueRef?: TraceIssueRefResolvers<ContextType>
+  TraceMeta?: TraceMetaResolvers<ContextType>
+  OpCount?: OpCountResolvers<ContextType>
+  TransactionChildCount?: TransactionChildCountResolvers<ContextType>
   Viewer?: ViewerResolvers<ContextType>
   SentryConnection?: SentryConnectionResolvers<ContextType>
   SentryUser?: SentryUserResolvers<ContextType>
@@ -2072,6 +3084,7 @@ export interface Loaders<
     metadata?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
     occurrence?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
     raw?: LoaderResolver<Scalars['JSON'], import('./models.js').EventModel, {}, TContext>
+    traceDetails?: LoaderResolver<Maybe<Trace>, import('./models.js').EventModel, {}, TContext>
   }
 
   Tag?: {
@@ -2273,6 +3286,116 @@ export interface Loaders<
     node?: LoaderResolver<Event, EventEdge, {}, TContext>
   }
 
+  ExploreTable?: {
+    columns?: LoaderResolver<Array<ExploreColumn>, ExploreTable, {}, TContext>
+    edges?: LoaderResolver<Array<ExploreRowEdge>, ExploreTable, {}, TContext>
+    nodes?: LoaderResolver<Array<ExploreRow>, ExploreTable, {}, TContext>
+    pageInfo?: LoaderResolver<PageInfo, ExploreTable, {}, TContext>
+    dataset?: LoaderResolver<Maybe<Scalars['String']>, ExploreTable, {}, TContext>
+    dataScanned?: LoaderResolver<Maybe<Scalars['String']>, ExploreTable, {}, TContext>
+    tips?: LoaderResolver<Maybe<Scalars['JSON']>, ExploreTable, {}, TContext>
+  }
+
+  ExploreColumn?: {
+    name?: LoaderResolver<Scalars['String'], ExploreColumn, {}, TContext>
+    type?: LoaderResolver<ValueType, ExploreColumn, {}, TContext>
+    rawType?: LoaderResolver<Scalars['String'], ExploreColumn, {}, TContext>
+    unit?: LoaderResolver<Maybe<Scalars['String']>, ExploreColumn, {}, TContext>
+  }
+
+  ExploreRowEdge?: {
+    cursor?: LoaderResolver<Scalars['String'], ExploreRowEdge, {}, TContext>
+    node?: LoaderResolver<ExploreRow, ExploreRowEdge, {}, TContext>
+  }
+
+  ExploreRow?: {
+    data?: LoaderResolver<Scalars['JSON'], ExploreRow, {}, TContext>
+    number?: LoaderResolver<Maybe<Scalars['Float']>, ExploreRow, ExploreRownumberArgs, TContext>
+    string?: LoaderResolver<Maybe<Scalars['String']>, ExploreRow, ExploreRowstringArgs, TContext>
+    boolean?: LoaderResolver<Maybe<Scalars['Boolean']>, ExploreRow, ExploreRowbooleanArgs, TContext>
+    value?: LoaderResolver<Maybe<Scalars['JSON']>, ExploreRow, ExploreRowvalueArgs, TContext>
+  }
+
+  TimeSeriesResult?: {
+    dataset?: LoaderResolver<Scalars['String'], TimeSeriesResult, {}, TContext>
+    start?: LoaderResolver<Scalars['DateTime'], TimeSeriesResult, {}, TContext>
+    end?: LoaderResolver<Scalars['DateTime'], TimeSeriesResult, {}, TContext>
+    series?: LoaderResolver<Array<TimeSeries>, TimeSeriesResult, {}, TContext>
+  }
+
+  TimeSeries?: {
+    yAxis?: LoaderResolver<Scalars['String'], TimeSeries, {}, TContext>
+    groupBy?: LoaderResolver<Array<GroupByValue>, TimeSeries, {}, TContext>
+    isOther?: LoaderResolver<Scalars['Boolean'], TimeSeries, {}, TContext>
+    order?: LoaderResolver<Maybe<Scalars['Int']>, TimeSeries, {}, TContext>
+    valueType?: LoaderResolver<ValueType, TimeSeries, {}, TContext>
+    rawValueType?: LoaderResolver<Scalars['String'], TimeSeries, {}, TContext>
+    valueUnit?: LoaderResolver<Maybe<Scalars['String']>, TimeSeries, {}, TContext>
+    intervalSeconds?: LoaderResolver<Scalars['Int'], TimeSeries, {}, TContext>
+    points?: LoaderResolver<Array<TimeSeriesPoint>, TimeSeries, {}, TContext>
+  }
+
+  GroupByValue?: {
+    key?: LoaderResolver<Scalars['String'], GroupByValue, {}, TContext>
+    value?: LoaderResolver<Maybe<Scalars['JSON']>, GroupByValue, {}, TContext>
+  }
+
+  TimeSeriesPoint?: {
+    timestamp?: LoaderResolver<Scalars['DateTime'], TimeSeriesPoint, {}, TContext>
+    value?: LoaderResolver<Maybe<Scalars['Float']>, TimeSeriesPoint, {}, TContext>
+    incomplete?: LoaderResolver<Scalars['Boolean'], TimeSeriesPoint, {}, TContext>
+    incompleteReason?: LoaderResolver<Maybe<Scalars['String']>, TimeSeriesPoint, {}, TContext>
+    sampleCount?: LoaderResolver<Maybe<Scalars['Float']>, TimeSeriesPoint, {}, TContext>
+  }
+
+  TransactionSummary?: {
+    name?: LoaderResolver<Scalars['String'], TransactionSummary, {}, TContext>
+    projectSlug?: LoaderResolver<Scalars['String'], TransactionSummary, {}, TContext>
+    count?: LoaderResolver<Scalars['Float'], TransactionSummary, {}, TContext>
+    throughputPerMinute?: LoaderResolver<Maybe<Scalars['Float']>, TransactionSummary, {}, TContext>
+    failureRate?: LoaderResolver<Maybe<Scalars['Float']>, TransactionSummary, {}, TContext>
+    avgMs?: LoaderResolver<Maybe<Scalars['Float']>, TransactionSummary, {}, TContext>
+    p50Ms?: LoaderResolver<Maybe<Scalars['Float']>, TransactionSummary, {}, TContext>
+    p95Ms?: LoaderResolver<Maybe<Scalars['Float']>, TransactionSummary, {}, TContext>
+    p99Ms?: LoaderResolver<Maybe<Scalars['Float']>, TransactionSummary, {}, TContext>
+  }
+
+  TransactionSummaryConnection?: {
+    edges?: LoaderResolver<Array<TransactionSummaryEdge>, TransactionSummaryConnection, {}, TContext>
+    nodes?: LoaderResolver<Array<TransactionSummary>, TransactionSummaryConnection, {}, TContext>
+    pageInfo?: LoaderResolver<PageInfo, TransactionSummaryConnection, {}, TContext>
+  }
+
+  TransactionSummaryEdge?: {
+    cursor?: LoaderResolver<Scalars['String'], TransactionSummaryEdge, {}, TContext>
+    node?: LoaderResolver<TransactionSummary, TransactionSummaryEdge, {}, TContext>
+  }
+
+  SessionsResult?: {
+    start?: LoaderResolver<Scalars['DateTime'], SessionsResult, {}, TContext>
+    end?: LoaderResolver<Scalars['DateTime'], SessionsResult, {}, TContext>
+    intervals?: LoaderResolver<Array<Scalars['DateTime']>, SessionsResult, {}, TContext>
+    groups?: LoaderResolver<Array<SessionGroup>, SessionsResult, {}, TContext>
+    pageInfo?: LoaderResolver<PageInfo, SessionsResult, {}, TContext>
+  }
+
+  SessionGroup?: {
+    by?: LoaderResolver<Scalars['JSON'], SessionGroup, {}, TContext>
+    project?: LoaderResolver<Maybe<Scalars['ID']>, SessionGroup, {}, TContext>
+    release?: LoaderResolver<Maybe<Scalars['String']>, SessionGroup, {}, TContext>
+    environment?: LoaderResolver<Maybe<Scalars['String']>, SessionGroup, {}, TContext>
+    sessionStatus?: LoaderResolver<Maybe<Scalars['String']>, SessionGroup, {}, TContext>
+    total?: LoaderResolver<Maybe<Scalars['Float']>, SessionGroup, SessionGrouptotalArgs, TContext>
+    series?: LoaderResolver<Array<Maybe<Scalars['Float']>>, SessionGroup, SessionGroupseriesArgs, TContext>
+  }
+
+  ReleaseHealth?: {
+    crashFreeSessions?: LoaderResolver<Maybe<Scalars['Float']>, ReleaseHealth, {}, TContext>
+    crashFreeUsers?: LoaderResolver<Maybe<Scalars['Float']>, ReleaseHealth, {}, TContext>
+    sessions?: LoaderResolver<Maybe<Scalars['Float']>, ReleaseHealth, {}, TContext>
+    users?: LoaderResolver<Maybe<Scalars['Float']>, ReleaseHealth, {}, TContext>
+  }
+
   Issue?: {
     id?: LoaderResolver<Scalars['ID'], import('./models.js').IssueModel, {}, TContext>
     shortId?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
@@ -2312,6 +3435,12 @@ export interface Loaders<
       TContext
     >
     raw?: LoaderResolver<Scalars['JSON'], import('./models.js').IssueModel, {}, TContext>
+    frequency?: LoaderResolver<
+      Maybe<Array<TimeSeriesPoint>>,
+      import('./models.js').IssueModel,
+      IssuefrequencyArgs,
+      TContext
+    >
   }
 
   Assignee?: {
@@ -2403,6 +3532,16 @@ export interface Loaders<
     releases?: LoaderResolver<ReleaseConnection, Organization, OrganizationreleasesArgs, TContext>
     release?: LoaderResolver<Maybe<Release>, Organization, OrganizationreleaseArgs, TContext>
     stats?: LoaderResolver<Maybe<OrganizationStats>, Organization, OrganizationstatsArgs, TContext>
+    explore?: LoaderResolver<Maybe<ExploreTable>, Organization, OrganizationexploreArgs, TContext>
+    timeseries?: LoaderResolver<Maybe<TimeSeriesResult>, Organization, OrganizationtimeseriesArgs, TContext>
+    transactions?: LoaderResolver<
+      Maybe<TransactionSummaryConnection>,
+      Organization,
+      OrganizationtransactionsArgs,
+      TContext
+    >
+    sessions?: LoaderResolver<Maybe<SessionsResult>, Organization, OrganizationsessionsArgs, TContext>
+    trace?: LoaderResolver<Maybe<Trace>, Organization, OrganizationtraceArgs, TContext>
   }
 
   OrganizationStats?: {
@@ -2511,6 +3650,7 @@ export interface Loaders<
     lastCommit?: LoaderResolver<Maybe<Scalars['JSON']>, Release, {}, TContext>
     lastDeploy?: LoaderResolver<Maybe<Scalars['JSON']>, Release, {}, TContext>
     raw?: LoaderResolver<Scalars['JSON'], Release, {}, TContext>
+    health?: LoaderResolver<Maybe<ReleaseHealth>, Release, ReleasehealthArgs, TContext>
   }
 
   ReleaseProject?: {
@@ -2552,6 +3692,74 @@ export interface Loaders<
   TeamEdge?: {
     cursor?: LoaderResolver<Scalars['String'], TeamEdge, {}, TContext>
     node?: LoaderResolver<Team, TeamEdge, {}, TContext>
+  }
+
+  Trace?: {
+    traceId?: LoaderResolver<Scalars['ID'], Trace, {}, TContext>
+    spans?: LoaderResolver<Array<TraceSpan>, Trace, TracespansArgs, TContext>
+    spanCount?: LoaderResolver<Scalars['Int'], Trace, {}, TContext>
+    rootSpanIds?: LoaderResolver<Array<Scalars['ID']>, Trace, {}, TContext>
+    issues?: LoaderResolver<Array<TraceIssueRef>, Trace, {}, TContext>
+    truncated?: LoaderResolver<Scalars['Boolean'], Trace, {}, TContext>
+    meta?: LoaderResolver<Maybe<TraceMeta>, Trace, {}, TContext>
+    raw?: LoaderResolver<Scalars['JSON'], Trace, {}, TContext>
+  }
+
+  TraceSpan?: {
+    spanId?: LoaderResolver<Scalars['ID'], TraceSpan, {}, TContext>
+    parentSpanId?: LoaderResolver<Maybe<Scalars['ID']>, TraceSpan, {}, TContext>
+    depth?: LoaderResolver<Scalars['Int'], TraceSpan, {}, TContext>
+    childCount?: LoaderResolver<Scalars['Int'], TraceSpan, {}, TContext>
+    op?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    name?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    description?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    transaction?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    transactionId?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    isTransaction?: LoaderResolver<Scalars['Boolean'], TraceSpan, {}, TContext>
+    projectSlug?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    projectId?: LoaderResolver<Maybe<Scalars['ID']>, TraceSpan, {}, TContext>
+    start?: LoaderResolver<Scalars['DateTime'], TraceSpan, {}, TContext>
+    end?: LoaderResolver<Scalars['DateTime'], TraceSpan, {}, TContext>
+    durationMs?: LoaderResolver<Scalars['Float'], TraceSpan, {}, TContext>
+    sdkName?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    profileId?: LoaderResolver<Maybe<Scalars['String']>, TraceSpan, {}, TContext>
+    measurements?: LoaderResolver<Maybe<Scalars['JSON']>, TraceSpan, {}, TContext>
+    issues?: LoaderResolver<Array<TraceIssueRef>, TraceSpan, {}, TContext>
+  }
+
+  TraceIssueRef?: {
+    kind?: LoaderResolver<Scalars['String'], TraceIssueRef, {}, TContext>
+    eventId?: LoaderResolver<Scalars['String'], TraceIssueRef, {}, TContext>
+    spanId?: LoaderResolver<Maybe<Scalars['ID']>, TraceIssueRef, {}, TContext>
+    issueId?: LoaderResolver<Maybe<Scalars['ID']>, TraceIssueRef, {}, TContext>
+    shortId?: LoaderResolver<Maybe<Scalars['String']>, TraceIssueRef, {}, TContext>
+    level?: LoaderResolver<Maybe<Scalars['String']>, TraceIssueRef, {}, TContext>
+    title?: LoaderResolver<Maybe<Scalars['String']>, TraceIssueRef, {}, TContext>
+    culprit?: LoaderResolver<Maybe<Scalars['String']>, TraceIssueRef, {}, TContext>
+    issueType?: LoaderResolver<Maybe<Scalars['Int']>, TraceIssueRef, {}, TContext>
+    projectSlug?: LoaderResolver<Maybe<Scalars['String']>, TraceIssueRef, {}, TContext>
+    timestamp?: LoaderResolver<Maybe<Scalars['DateTime']>, TraceIssueRef, {}, TContext>
+  }
+
+  TraceMeta?: {
+    spansCount?: LoaderResolver<Scalars['Float'], TraceMeta, {}, TContext>
+    errorsCount?: LoaderResolver<Scalars['Int'], TraceMeta, {}, TContext>
+    performanceIssuesCount?: LoaderResolver<Scalars['Int'], TraceMeta, {}, TContext>
+    logsCount?: LoaderResolver<Scalars['Float'], TraceMeta, {}, TContext>
+    metricsCount?: LoaderResolver<Maybe<Scalars['Float']>, TraceMeta, {}, TContext>
+    uptimeCount?: LoaderResolver<Maybe<Scalars['Int']>, TraceMeta, {}, TContext>
+    spansByOp?: LoaderResolver<Array<OpCount>, TraceMeta, {}, TContext>
+    transactionChildCounts?: LoaderResolver<Array<TransactionChildCount>, TraceMeta, {}, TContext>
+  }
+
+  OpCount?: {
+    op?: LoaderResolver<Scalars['String'], OpCount, {}, TContext>
+    count?: LoaderResolver<Scalars['Float'], OpCount, {}, TContext>
+  }
+
+  TransactionChildCount?: {
+    transactionEventId?: LoaderResolver<Maybe<Scalars['String']>, TransactionChildCount, {}, TContext>
+    count?: LoaderResolver<Scalars['Float'], TransactionChildCount, {}, TContext>
   }
 
   Viewer?: {

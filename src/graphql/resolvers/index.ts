@@ -2,12 +2,15 @@ import { GraphQLScalarType } from 'graphql'
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
 import type { Resolvers } from '../generated.js'
 import { eventLoaders, eventResolvers } from './event.js'
+import { exploreResolvers } from './explore.js'
+import { healthResolvers } from './health.js'
 import { issueLoaders, issueResolvers } from './issue.js'
 import { organizationResolvers } from './organization.js'
 import { projectLoaders, projectResolvers } from './project.js'
 import { queryResolvers } from './query.js'
 import { releaseResolvers } from './release.js'
 import { BigIntScalar, DateTime, JSONScalar } from './scalars.js'
+import { traceResolvers } from './trace.js'
 
 export const typedResolvers: Resolvers = {
   DateTime,
@@ -72,5 +75,9 @@ export const loaders = {
  */
 export const resolvers = mergeResolvers(
   typedResolvers as unknown as Record<string, unknown>,
+  // Performance data: plain resolvers on Organization, Event, Issue and Release, merged field by field.
+  exploreResolvers as unknown as Record<string, unknown>,
+  traceResolvers as unknown as Record<string, unknown>,
+  healthResolvers as unknown as Record<string, unknown>,
   loadersAsResolvers(loaders as unknown as LoaderMap)
 ) as unknown as IResolvers
