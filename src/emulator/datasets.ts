@@ -98,7 +98,7 @@ const MS: FieldMeta = { type: 'duration', unit: 'millisecond' }
 
 const SPAN_FIELDS: Record<string, FieldMeta> = {
   id: STRING,
-  'span_id': STRING,
+  span_id: STRING,
   'span.op': STRING,
   'span.description': STRING,
   'span.duration': MS,
@@ -108,7 +108,7 @@ const SPAN_FIELDS: Record<string, FieldMeta> = {
   transaction: STRING,
   'transaction.span_id': STRING,
   'transaction.event_id': STRING,
-  'parent_span': STRING,
+  parent_span: STRING,
   is_transaction: { type: 'boolean', unit: null },
   trace: STRING,
   project: STRING,
@@ -238,8 +238,15 @@ export function errorRows (w: World, org: OrgRec, projects: readonly ProjectRec[
 }
 
 const LOG_FIELDS: Record<string, FieldMeta> = {
-  id: STRING, message: STRING, severity: STRING, 'severity_number': { type: 'integer', unit: null }, timestamp: { type: 'date', unit: null },
-  trace: STRING, project: STRING, environment: STRING, release: STRING
+  id: STRING,
+  message: STRING,
+  severity: STRING,
+  severity_number: { type: 'integer', unit: null },
+  timestamp: { type: 'date', unit: null },
+  trace: STRING,
+  project: STRING,
+  environment: STRING,
+  release: STRING
 }
 
 /** The emulator keeps no logs (nor profile functions, trace metrics, uptime results): the datasets answer empty. */

@@ -85,8 +85,13 @@ const TRANSACTIONS: Record<string, TransactionDef[]> = {
 }
 
 const SDKS: Record<string, string> = {
-  javascript: 'sentry.javascript.react', 'react-native': 'sentry.javascript.react-native', node: 'sentry.javascript.node',
-  python: 'sentry.python.django', go: 'sentry.go', ruby: 'sentry.ruby.rails', java: 'sentry.java.spring-boot'
+  javascript: 'sentry.javascript.react',
+  'react-native': 'sentry.javascript.react-native',
+  node: 'sentry.javascript.node',
+  python: 'sentry.python.django',
+  go: 'sentry.go',
+  ruby: 'sentry.ruby.rails',
+  java: 'sentry.java.spring-boot'
 }
 
 function transactionsOf (p: ProjectRec): TransactionDef[] {
@@ -152,8 +157,18 @@ function buildSegment (w: World, org: OrgRec, p: ProjectRec, pIndex: number, tx:
   const base = { traceId, transactionId, segmentSpanId, transaction: tx.name, project: p, environment, release, sdkName, user }
   const httpStatus = (code: SpanStatus): string | null => tx.op !== 'http.server' ? null : code === 'ok' ? '200' : code === 'not_found' ? '404' : code === 'deadline_exceeded' ? '504' : '500'
   const segment: SpanRec = {
-    ...base, spanId: segmentSpanId, parentSpanId: null, isTransaction: true, op: tx.op, description: tx.name,
-    status, startMs, durationMs, selfTimeMs: durationMs, httpStatus: httpStatus(status), issues: linked
+    ...base,
+    spanId: segmentSpanId,
+    parentSpanId: null,
+    isTransaction: true,
+    op: tx.op,
+    description: tx.name,
+    status,
+    startMs,
+    durationMs,
+    selfTimeMs: durationMs,
+    httpStatus: httpStatus(status),
+    issues: linked
   }
   const spans: SpanRec[] = [segment]
   const n = 2 + Math.floor(rnd() * 5)
@@ -166,9 +181,18 @@ function buildSegment (w: World, org: OrgRec, p: ProjectRec, pIndex: number, tx:
     const childStart = Math.min(cursor, parent.startMs + parent.durationMs)
     const childDuration = Math.max(0.001, Math.round(room * (0.1 + rnd() * 0.4) * 1000) / 1000)
     const child: SpanRec = {
-      ...base, spanId: hexId('span', traceId, k).slice(0, 16), parentSpanId: parent.spanId, isTransaction: false,
-      op, description, status: failed && k === n ? status : 'ok', startMs: childStart, durationMs: childDuration,
-      selfTimeMs: childDuration, httpStatus: null, issues: []
+      ...base,
+      spanId: hexId('span', traceId, k).slice(0, 16),
+      parentSpanId: parent.spanId,
+      isTransaction: false,
+      op,
+      description,
+      status: failed && k === n ? status : 'ok',
+      startMs: childStart,
+      durationMs: childDuration,
+      selfTimeMs: childDuration,
+      httpStatus: null,
+      issues: []
     }
     parent.selfTimeMs = Math.max(0, Math.round((parent.selfTimeMs - childDuration) * 1000) / 1000)
     spans.push(child)
@@ -262,18 +286,42 @@ export function seededTrace (w: World, org: OrgRec, traceId: string): SpanRec[] 
     if (project === undefined) return null
     const segmentSpanId = hexId('seeded-segment', ref.eventId).slice(0, 16)
     const base = {
-      traceId, transactionId: hexId('seeded-txn', ref.eventId), segmentSpanId, transaction: issue.culprit ?? '/',
-      project, environment: ref.environment, release: ref.release, sdkName: SDKS[project.platform] ?? 'sentry.native',
-      user: 'id:1000', httpStatus: null
+      traceId,
+      transactionId: hexId('seeded-txn', ref.eventId),
+      segmentSpanId,
+      transaction: issue.culprit ?? '/',
+      project,
+      environment: ref.environment,
+      release: ref.release,
+      sdkName: SDKS[project.platform] ?? 'sentry.native',
+      user: 'id:1000',
+      httpStatus: null
     }
     const segment: SpanRec = {
-      ...base, spanId: segmentSpanId, parentSpanId: null, isTransaction: true, op: 'http.server', description: issue.culprit ?? '/',
-      status: 'internal_error', startMs: ref.dateMs - 250, durationMs: 300, selfTimeMs: 180, issues: []
+      ...base,
+      spanId: segmentSpanId,
+      parentSpanId: null,
+      isTransaction: true,
+      op: 'http.server',
+      description: issue.culprit ?? '/',
+      status: 'internal_error',
+      startMs: ref.dateMs - 250,
+      durationMs: 300,
+      selfTimeMs: 180,
+      issues: []
     }
     const child: SpanRec = {
-      ...base, spanId: seededSpanId(ref.eventId), parentSpanId: segmentSpanId, isTransaction: false, op: 'function',
-      description: String(issue.metadata.function ?? 'handler'), status: 'internal_error', startMs: ref.dateMs - 200,
-      durationMs: 120, selfTimeMs: 120, issues: [issue]
+      ...base,
+      spanId: seededSpanId(ref.eventId),
+      parentSpanId: segmentSpanId,
+      isTransaction: false,
+      op: 'function',
+      description: String(issue.metadata.function ?? 'handler'),
+      status: 'internal_error',
+      startMs: ref.dateMs - 200,
+      durationMs: 120,
+      selfTimeMs: 120,
+      issues: [issue]
     }
     return [segment, child]
   }

@@ -89,7 +89,8 @@ export function traceIdArg (value: string, argument = 'traceId'): string {
 export function scrubDetail (detail: unknown): string | null {
   if (typeof detail !== 'string') return null
   let text = detail
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    // Control characters (C0, DEL, C1) become spaces.
+    .replace(/\p{Cc}+/gu, ' ')
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
     .replace(/\bsntr[a-z]_[A-Za-z0-9_=+/-]+/g, '[redacted]')
     .replace(/\b[0-9a-f]{40,}\b/gi, '[redacted]')

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.js'
-import { codes, connectViewer, counters, emulatorCall, gql, resetCounters } from '../../helpers/graphql.js'
+import { codes, connectViewer, counters, emulatorCall, gql, resetCounters, type GqlResponse } from '../../helpers/graphql.js'
 
 const EVENTS = 'GET /api/0/organizations/{organization_id_or_slug}/events/'
 const SERIES = 'GET /api/0/organizations/{organization_id_or_slug}/events-timeseries/'
@@ -70,9 +70,9 @@ t.test('explore: a table paged over three pages equals the same rows read at onc
   const seen: string[] = []
   let after: string | null = null
   for (let page = 0; page < 3; page++) {
-    const res = await gql(app, q, { cookie: viewer.cookie, variables: { ...WINDOW, first: 5, after } })
+    const res: GqlResponse<any> = await gql(app, q, { cookie: viewer.cookie, variables: { ...WINDOW, first: 5, after } })
     t.notOk(res.body.errors, JSON.stringify(res.body.errors))
-    const conn = res.body.data.organization.explore
+    const conn: { edges: Array<{ node: { data: { id: string } } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, endCursor: string } } = res.body.data.organization.explore
     t.equal(conn.edges.length, 5)
     t.equal(conn.pageInfo.hasPreviousPage, page > 0)
     t.equal(conn.pageInfo.hasNextPage, true)
