@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, ConfigError, type Config } from './config.js'
 import { buildApp } from './app.js'
-import { startEmulator, type RunningEmulator } from './emulator/index.js'
+import type { RunningEmulator } from './emulator/index.js'
 
 async function main (): Promise<void> {
   let config: Config
@@ -24,6 +24,8 @@ async function main (): Promise<void> {
   // with this gateway as its OAuth client. Everything after this is the production code path.
   let emulator: RunningEmulator | undefined
   if (config.useEmulator) {
+    // Loaded only here: a configured gateway never pays for the emulator's modules at start-up.
+    const { startEmulator } = await import('./emulator/index.js')
     const clientId = 'sentry-graphql-gateway-dev'
     const clientSecret = randomBytes(32).toString('hex')
     emulator = await startEmulator({

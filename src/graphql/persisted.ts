@@ -25,12 +25,12 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { type GraphQLSchema, parse, print, validate } from 'graphql'
 import type { PersistedQueryProvider } from 'mercurius'
+import { fromCode } from '../paths.js'
 
-export const OPERATIONS_DIR = fileURLToPath(new URL('./operations/', import.meta.url))
-export const PERSISTED_QUERIES_FILE = fileURLToPath(new URL('./persisted-queries.json', import.meta.url))
+export const OPERATIONS_DIR = fromCode('graphql', 'operations')
+export const PERSISTED_QUERIES_FILE = fromCode('graphql', 'persisted-queries.json')
 
 /** Operation id (a hash) → document text. */
 export type PersistedQueries = Record<string, string>

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fromPackageRoot } from '../paths.js'
 
 /** The SDL folder: one file per type family (schema/*.graphql at the repository root). */
-export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url))
+export const SCHEMA_DIR = fromPackageRoot('schema')
 
 /** Reads every schema/*.graphql file, sorted by name so the joined SDL is stable. */
 export function loadSchema (dir: string = SCHEMA_DIR): string[] {

@@ -9,7 +9,8 @@ import { testEnv } from '../helpers/env.js'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * The server runs through tsx, as `npm start` does. tap's process tracker patches spawn to add
+ * The server runs from the sources through tsx, as `npm run dev` does (the build that `npm start`
+ * runs is tested in test/scripts/build.test.ts). tap's process tracker patches spawn to add
  * NODE_OPTIONS and NODE_V8_COVERAGE; tsx's source maps then corrupt the coverage report, so the
  * child runs without them (`env -u`).
  */
@@ -23,7 +24,7 @@ function spawnServer (env: Record<string, string>): ChildProcess {
 
 interface Started { child: ChildProcess, url: string, output: () => string }
 
-/** Runs `npm start`'s command with a clean environment and waits for Fastify's listening line. */
+/** Runs the server with a clean environment and waits for Fastify's listening line. */
 async function startServer (env: Record<string, string>): Promise<Started> {
   const child = spawnServer(env)
   let out = ''

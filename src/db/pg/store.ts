@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
@@ -8,11 +7,12 @@ import {
   usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
+import { fromPackageRoot } from '../../paths.js'
 import type {
   Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord
 } from '../store.js'
 
-export const PG_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle/pg', import.meta.url))
+export const PG_MIGRATIONS_FOLDER = fromPackageRoot('drizzle', 'pg')
 
 /**
  * The advisory lock key that serialises migrations across instances. drizzle's `migrate()`
