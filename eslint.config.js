@@ -5,7 +5,7 @@ import neostandard from 'neostandard'
 export default [
   ...neostandard({
     ts: true,
-    ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.tap/**', 'src/graphql/generated.ts', 'bench/results/**']
+    ignores: ['node_modules/**', 'dist/**', 'dist.tmp-*/**', '.build-test-*/**', 'coverage/**', '.tap/**', 'src/graphql/generated.ts', 'bench/results/**']
   }),
   {
     rules: {
