@@ -43,6 +43,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   const store = deps.store ?? await openStore(config, {
     now: deps.now,
+    // A refresh in flight at shutdown ends within one upstream call; its tokens are stored before close.
+    refreshDrainMs: config.upstreamConnectTimeoutMs + config.upstreamRequestTimeoutMs + 5000,
     onPoolError: err => { app.log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database connection lost') }
   })
   // Security headers and CORS first, so every answer (404s and errors included) carries them.

@@ -41,6 +41,13 @@ export interface Config {
   /** The SQLite file (DATABASE_URL without a postgres scheme); unused with PostgreSQL. */
   databasePath: string
   dataDir: string
+  /** On SIGTERM/SIGINT: how long /readyz answers 503 while requests are still served, before closing. */
+  shutdownDrainMs: number
+  /**
+   * The whole shutdown's bound (drain + requests in flight + refreshes in flight); the process
+   * exits after it even if something still runs. Always longer than one upstream call.
+   */
+  shutdownTimeoutMs: number
   /** PostgreSQL when DATABASE_URL is a postgres:// or postgresql:// URL; undefined means SQLite. */
   postgres: PostgresConfig | undefined
   sessionSecret: string
@@ -308,6 +315,19 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
   }
   const tokenKeys = parseTokenKeys(tokenKeyRaw)
 
+  const upstreamConnectTimeoutMs = int(env, 'SENTRY_CONNECT_TIMEOUT_MS', 5000, 100, 120000)
+  const upstreamRequestTimeoutMs = int(env, 'SENTRY_REQUEST_TIMEOUT_MS', 15000, 100, 300000)
+  const rateLimitWaitBudgetMs = int(env, 'SENTRY_RATE_LIMIT_WAIT_MS', 2000, 0, 60000)
+  // A load balancer needs a few health-check intervals to notice /readyz; a developer's Ctrl-C does not.
+  const shutdownDrainMs = int(env, 'SHUTDOWN_DRAIN_MS', production ? 5000 : 0, 0, 600_000)
+  // The longest request in flight: a rate-limit wait, then an upstream call (connect + answer), which
+  // may be a token refresh whose rotated pair must be stored before the database closes.
+  const longestRequestMs = rateLimitWaitBudgetMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs
+  const shutdownTimeoutMs = int(env, 'SHUTDOWN_TIMEOUT_MS', shutdownDrainMs + longestRequestMs + 5000, 1000, 3_600_000)
+  if (shutdownTimeoutMs <= shutdownDrainMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs) {
+    throw new ConfigError('SHUTDOWN_TIMEOUT_MS', `${shutdownTimeoutMs} ms does not cover SHUTDOWN_DRAIN_MS + SENTRY_CONNECT_TIMEOUT_MS + SENTRY_REQUEST_TIMEOUT_MS (${shutdownDrainMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs} ms): requests and token refreshes in flight would be cut off; raise it or leave it unset.`)
+  }
+
   return {
     port,
     host,
@@ -328,9 +348,11 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     production,
     allowedOrigins: parseOrigins(read(env, 'ALLOWED_ORIGINS')),
     refreshWindowSeconds: int(env, 'SENTRY_REFRESH_WINDOW_SECONDS', 300, 0, 30 * 86400),
-    rateLimitWaitBudgetMs: int(env, 'SENTRY_RATE_LIMIT_WAIT_MS', 2000, 0, 60000),
-    upstreamConnectTimeoutMs: int(env, 'SENTRY_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
-    upstreamRequestTimeoutMs: int(env, 'SENTRY_REQUEST_TIMEOUT_MS', 15000, 100, 300000),
+    rateLimitWaitBudgetMs,
+    upstreamConnectTimeoutMs,
+    upstreamRequestTimeoutMs,
+    shutdownDrainMs,
+    shutdownTimeoutMs,
     graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 100),
     graphqlMaxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
     graphqlMaxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 10, 1, 1000),

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'UPSTREAM_ERROR',
   'UPSTREAM_TIMEOUT',
+  'DATABASE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR'
 ] as const
 
@@ -28,6 +29,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   UPSTREAM_ERROR: 502,
   UPSTREAM_TIMEOUT: 504,
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500
 }
 
@@ -85,3 +87,7 @@ export const upstreamError = (message = 'Sentry answered with an error.', extens
 
 export const upstreamTimeout = (): GatewayError =>
   new GatewayError('UPSTREAM_TIMEOUT', 'Sentry did not answer in time.')
+
+/** The gateway's own database did not answer (down, unreachable, pool exhausted, statement timeout). */
+export const databaseUnavailable = (cause?: unknown): GatewayError =>
+  new GatewayError('DATABASE_UNAVAILABLE', 'The gateway\'s database is unavailable; retry shortly.', {}, { cause })

@@ -3,6 +3,7 @@
  * gracefully on SIGTERM/SIGINT (in-flight requests finish, then the database closes).
  */
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, ConfigError, type Config } from './config.js'
 import { buildApp } from './app.js'
@@ -43,10 +44,21 @@ async function main (): Promise<void> {
     app.addHook('onClose', async () => { await running.close() })
   }
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-    if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
-    else app.log.info({ signal }, 'shutting down')
+  // Shutdown as a load balancer expects: /readyz turns 503 at once, requests keep being served for
+  // SHUTDOWN_DRAIN_MS (the balancer's health checks notice meanwhile), then close: no new
+  // connections, requests in flight finish, refreshes in flight store their rotated tokens
+  // (the store's close waits for them), and the database closes last. SHUTDOWN_TIMEOUT_MS
+  // bounds it all and always exceeds one upstream call (src/config.ts).
+  closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+    if (err !== undefined) {
+      app.log.error({ err }, 'shutting down after an error')
+    } else {
+      app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down: draining')
+      app.startDraining()
+      if (config.shutdownDrainMs > 0) await sleep(config.shutdownDrainMs)
+    }
     await app.close()
+    app.log.info('shut down')
   })
 
   await app.listen({ port: config.port, host: config.host })

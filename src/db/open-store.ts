@@ -2,6 +2,8 @@ import type { Config } from '../config.js'
 import type { Store } from './store.js'
 import { createSqliteStore } from './sqlite/store.js'
 import { createTokenCipher } from './token-cipher.js'
+import { guardUnavailable } from './unavailable.js'
+import { closeAfterRefreshes } from './close-after-refreshes.js'
 
 export interface OpenStoreOptions {
   /** Clock for created/updated stamps (tests). */
@@ -10,21 +12,25 @@ export interface OpenStoreOptions {
   onPoolError?: (err: Error) => void
   /** Shown in PostgreSQL's pg_stat_activity. */
   applicationName?: string
+  /** How long close() waits for refreshes in flight to store their rotated tokens (default 30 s). */
+  refreshDrainMs?: number
 }
 
 /**
  * The store DATABASE_URL selects: PostgreSQL for a postgres:// or postgresql:// URL, else the
  * SQLite file. The PostgreSQL driver is imported only then, so a SQLite installation never
- * loads it. Either store is migrated before it is returned.
+ * loads it. Either store is migrated before it is returned; its errors for an unreachable
+ * database are DATABASE_UNAVAILABLE; its close() waits for refreshes in flight.
  */
 export async function openStore (config: Pick<Config, 'postgres' | 'databasePath' | 'tokenKeys'>, options: OpenStoreOptions = {}): Promise<Store> {
   const cipher = createTokenCipher(config.tokenKeys)
+  const finish = (store: Store): Store => closeAfterRefreshes(guardUnavailable(store), options.refreshDrainMs ?? 30_000)
   if (config.postgres === undefined) {
-    return createSqliteStore({ path: config.databasePath, cipher, now: options.now })
+    return finish(createSqliteStore({ path: config.databasePath, cipher, now: options.now }))
   }
   const { createPgStore } = await import('./pg/store.js')
   const pg = config.postgres
-  return await createPgStore({
+  return finish(await createPgStore({
     url: pg.url,
     cipher,
     now: options.now,
@@ -36,5 +42,5 @@ export async function openStore (config: Pick<Config, 'postgres' | 'databasePath
       idleTimeoutMs: pg.idleTimeoutMs,
       statementTimeoutMs: pg.statementTimeoutMs
     }
-  })
+  }))
 }

@@ -1,14 +1,48 @@
 import type { FastifyInstance } from 'fastify'
 
-/** GET /healthz: 200 when the database answers, 503 otherwise. */
+/** The longest a readiness probe waits for the database: a load balancer's probe has its own timeout. */
+const READY_PING_TIMEOUT_MS = 2000
+
+async function pingWithin (app: FastifyInstance, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      app.store.ping(),
+      new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms) })
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Health endpoints for load balancers and orchestrators:
+ * - GET /livez: the process serves HTTP (no database check, so a database outage restarts nothing);
+ * - GET /readyz: ready for traffic: the database answers (its migrations were applied before the
+ *   app started) and the instance is not draining for a shutdown; 503 otherwise;
+ * - GET /healthz: 200 when the database answers, 503 otherwise (kept as it was).
+ */
 export default async function healthRoutes (app: FastifyInstance): Promise<void> {
+  app.get('/livez', async () => ({ status: 'ok' }))
+
+  app.get('/readyz', async (request, reply) => {
+    if (app.draining) return await reply.code(503).send({ status: 'draining', database: 'not checked' })
+    try {
+      await pingWithin(app, READY_PING_TIMEOUT_MS)
+      return { status: 'ready', database: 'ok' }
+    } catch (err) {
+      request.log.warn({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'readiness: database did not answer')
+      return await reply.code(503).send({ status: 'unavailable', database: 'unreachable' })
+    }
+  })
+
   app.get('/healthz', async (request, reply) => {
     try {
       await app.store.ping()
       return { status: 'ok', database: 'ok' }
     } catch (err) {
       request.log.error({ err }, 'health check: database did not answer')
-      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' })
+      return await reply.code(503).send({ status: 'unavailable', database: 'unreachable' })
     }
   })
 }
