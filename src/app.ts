@@ -4,6 +4,7 @@ import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import type { Store } from './db/store.js'
 import { openStore } from './db/open-store.js'
+import { trackRefreshes } from './db/refresh-tracker.js'
 import databasePlugin from './plugins/database.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
@@ -41,20 +42,26 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     bodyLimit: 1024 * 1024
   })
 
-  const store = deps.store ?? await openStore(config, {
+  const opened = deps.store ?? await openStore(config, {
     now: deps.now,
-    // A refresh in flight at shutdown ends within one upstream call; its tokens are stored before close.
-    refreshDrainMs: config.upstreamConnectTimeoutMs + config.upstreamRequestTimeoutMs + 5000,
     onPoolError: err => { app.log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database connection lost') }
   })
   // Security headers and CORS first, so every answer (404s and errors included) carries them.
   await app.register(gracefulClosePlugin)
   await app.register(securityPlugin, { config })
+  // A refresh in flight at shutdown ends within one upstream call: wait that long for its rotated tokens.
+  const refreshWaitMs = config.upstreamConnectTimeoutMs + config.upstreamRequestTimeoutMs + 5000
+  const refreshes = trackRefreshes(opened, refreshWaitMs)
+  const store = refreshes.store
   await app.register(databasePlugin, { store })
   await app.register(errorHandlerPlugin)
   await app.register(sessionPlugin, { config })
   await app.register(sentryOAuthPlugin, { config, now: deps.now })
   await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? noopSignals })
+  // onClose hooks run in reverse order of registration: this one, registered after the Sentry
+  // plugin, runs before it closes the upstream HTTP agent (and before the database closes), so a
+  // refresh in flight gets Sentry's answer and stores the rotated pair first.
+  app.addHook('onClose', async () => { await refreshes.whenIdle(refreshWaitMs) })
   await app.register(graphqlPlugin, { config })
   await app.register(healthRoutes)
   await app.register(connectRoutes, { config, now: deps.now })

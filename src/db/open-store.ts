@@ -3,7 +3,6 @@ import type { Store } from './store.js'
 import { createSqliteStore } from './sqlite/store.js'
 import { createTokenCipher } from './token-cipher.js'
 import { guardUnavailable } from './unavailable.js'
-import { closeAfterRefreshes } from './close-after-refreshes.js'
 
 export interface OpenStoreOptions {
   /** Clock for created/updated stamps (tests). */
@@ -12,19 +11,17 @@ export interface OpenStoreOptions {
   onPoolError?: (err: Error) => void
   /** Shown in PostgreSQL's pg_stat_activity. */
   applicationName?: string
-  /** How long close() waits for refreshes in flight to store their rotated tokens (default 30 s). */
-  refreshDrainMs?: number
 }
 
 /**
  * The store DATABASE_URL selects: PostgreSQL for a postgres:// or postgresql:// URL, else the
  * SQLite file. The PostgreSQL driver is imported only then, so a SQLite installation never
  * loads it. Either store is migrated before it is returned; its errors for an unreachable
- * database are DATABASE_UNAVAILABLE; its close() waits for refreshes in flight.
+ * database are DATABASE_UNAVAILABLE.
  */
 export async function openStore (config: Pick<Config, 'postgres' | 'databasePath' | 'tokenKeys'>, options: OpenStoreOptions = {}): Promise<Store> {
   const cipher = createTokenCipher(config.tokenKeys)
-  const finish = (store: Store): Store => closeAfterRefreshes(guardUnavailable(store), options.refreshDrainMs ?? 30_000)
+  const finish = guardUnavailable
   if (config.postgres === undefined) {
     return finish(createSqliteStore({ path: config.databasePath, cipher, now: options.now }))
   }

@@ -12,6 +12,8 @@ export type TokenBehaviour =
   | { kind: 'status', status: number, body: string, contentType: string }
   | { kind: 'reset' }
   | { kind: 'stall', ms: number }
+  /** Hold the request this long, then pass it on (a slow token endpoint). */
+  | { kind: 'delay', ms: number }
 
 export interface RecordedTokenRequest {
   headers: IncomingMessage['headers']
@@ -52,6 +54,7 @@ export async function startSentryProxy (upstream: string): Promise<SentryProxy> 
           req.socket.destroy()
           return
         }
+        if (b.kind === 'delay') await new Promise(resolve => setTimeout(resolve, b.ms))
         if (b.kind === 'stall') {
           await new Promise(resolve => setTimeout(resolve, b.ms))
           if (!res.destroyed) res.destroy()
