@@ -166,7 +166,8 @@ export const sessionRoutes: ApiRoute[] = [{
     })
     if (orderBy !== null) {
       const desc = orderBy.startsWith('-')
-      rows.sort((a, b) => ((a.sortKey ?? -1) - (b.sortKey ?? -1)) * (desc ? -1 : 1))
+      // Groups without a value (a rate without sessions) come last either way.
+      rows.sort((a, b) => a.sortKey === null ? (b.sortKey === null ? 0 : 1) : b.sortKey === null ? -1 : (a.sortKey - b.sortKey) * (desc ? -1 : 1))
     }
     const page = paginate(ctx.request, ctx.reply, rows, perPage).map(({ by, totals, series }) => ({ by, totals, series }))
     return {
