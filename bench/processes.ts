@@ -1,14 +1,27 @@
 /**
- * Child processes for `npm run bench`: start (`node --import tsx <file>`), wait until ready,
+ * Child processes for `npm run bench`: start (`node --import tsx <file>`, or the build the way
+ * `npm start` runs it), wait until ready,
  * read their CPU time and RSS from /proc, and stop every one of them at the end, on error too.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const ORPHAN_GUARD = new URL('./orphan-guard.ts', import.meta.url).href
+const ORPHAN_GUARD = new URL('./orphan-guard.mjs', import.meta.url).href
+
+/** `npm start`'s node arguments before the script (package.json: `node <args> dist/server.js`). */
+export function startArgs (): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const m = /^node (.*?)\s*dist\/server\.js$/.exec(pkg.scripts.start ?? '')
+  if (m === null) throw new Error(`package.json's start script is not "node … dist/server.js": ${pkg.scripts.start}`)
+  return (m[1] as string).split(/\s+/).filter(Boolean)
+}
+
+/** The built entry point `npm start` runs. */
+export const BUILT_SERVER = join(ROOT, 'dist/server.js')
 
 const CLK_TCK = (() => {
   const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })
@@ -31,9 +44,13 @@ const children = new Set<Child>()
 /** Children being stopped on purpose (their exit is not reported). */
 const stopping = new WeakSet<Child>()
 
-/** Starts `node [nodeArgs] --import tsx <script>` with the bench's orphan guard preloaded. */
+/**
+ * Starts `node [nodeArgs] --import tsx <script>` with the bench's orphan guard preloaded; a .js
+ * script (the build) runs without tsx.
+ */
 export function startNode (name: string, script: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', ORPHAN_GUARD, script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, '--import', ORPHAN_GUARD, script], {
     cwd: ROOT,
     env: { ...env, BENCH_CHILD: '1' },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -141,7 +158,7 @@ export function rssBytes (pid: number): number {
 }
 
 /** Polls `url` until it answers 2xx. */
-export async function waitForHttp (url: string, child: Child, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp (url: string, child: Child, timeoutMs = 30_000, pollMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let exited = false
   void child.exited.then(() => { exited = true })
@@ -153,6 +170,6 @@ export async function waitForHttp (url: string, child: Child, timeoutMs = 30_000
       if (res.ok) return
     } catch {}
     if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms:\n${child.output().slice(-2000)}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await new Promise(resolve => setTimeout(resolve, pollMs))
   }
 }

@@ -53,6 +53,8 @@ export function moduleOf (frame: CallFrame): string {
   }
   if (path.startsWith(ROOT)) {
     const rel = relative(ROOT, path).split('/')
+    // The build (dist/) mirrors src/: its modules count as their sources.
+    if (rel[0] === 'dist') rel[0] = 'src'
     // src/graphql/resolvers/x.ts → src/graphql; src/app.ts → src/app.ts
     return rel.length > 2 ? rel.slice(0, 2).join('/') : rel.join('/')
   }

@@ -1,23 +1,33 @@
 /**
- * `npm run bench`: the gateway's CPU cost per request against a raw pass-through proxy, side by
- * side in one run (absolute numbers mean little on a shared 2-core machine; ratios do).
+ * `npm run bench`: what the gateway costs per request against the alternatives, side by side in
+ * one run (absolute numbers mean little on a shared 2-core machine; ratios do).
  *
  * Processes (all on 127.0.0.1, all stopped at the end, on error too):
  *   emulator  src/emulator/main.ts, no latency, rate limit lifted
- *   gateway   src/server.ts (the real entry point) on a temp database, LOG_LEVEL=warn, NODE_ENV unset,
- *             with a session connected through the real OAuth flow over HTTP
+ *   gateway   the build as `npm start` runs it (node --enable-source-maps dist/server.js; built
+ *             first), a temp SQLite database, the default LOG_LEVEL=info, NODE_ENV unset, with a
+ *             session connected through the real OAuth flow over HTTP
+ *   gateway-warn   the same at LOG_LEVEL=warn (same database and session)
+ *   gateway-pg     the same on PostgreSQL (BENCH_PG_URL; its own database, its own OAuth flow)
+ *   apollo    bench/apollo.ts: Apollo Server 5 + RESTDataSource, fixed token (the alternative)
+ *   floor     bench/floor.ts: JSON.parse Sentry's answer, keep the selected fields, serialize (no GraphQL)
  *   proxy     bench/proxy.ts: forwards GET /api/0/… with a fixed token and returns the bytes
- * The load comes from this process (autocannon), gateway and proxy alternating, after a warm-up.
- * Then: a long run for memory growth on a fresh server.ts started with --inspect=127.0.0.1:0 (to
- * force a GC before each reading), one server.ts per query under --cpu-prof (summarised by
- * bench/profile-summary.ts), and `npm run bench:refresh`.
- * Results: a table on stdout and bench/results/latest.json (profiles: bench/results/*.cpuprofile,
- * not committed).
+ * The load comes from this process (autocannon), the subjects taking turns, after a warm-up.
+ * Before that: start-up time (spawn → first 2xx from /healthz) of the build and, for comparison,
+ * of the sources through tsx. After: a long run for memory growth on a fresh gateway started with
+ * --inspect=127.0.0.1:0 (to force a GC before each reading), one gateway per query under
+ * --cpu-prof (summarised by bench/profile-summary.ts), and `npm run bench:refresh`.
+ * Results: tables on stdout, bench/results/<UTC date and time>.json and bench/results/latest.json
+ * (with BENCH_OUT set, only that file)
+ * (profiles: bench/results/*.cpuprofile, not committed).
  *
  * Env: BENCH_SECONDS (8, per measured run), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (2),
  * BENCH_CONNECTIONS (10), BENCH_LONG_REQUESTS (100000; 0 skips), BENCH_LONG_CONNECTIONS (20),
  * BENCH_PROFILE (all | auto = the query with the worst ratio | projects | issues | issueDetail | off),
- * BENCH_REFRESH (1; 0 skips bench:refresh), BENCH_OUT (bench/results/latest.json).
+ * BENCH_REFRESH (1; 0 skips bench:refresh), BENCH_STARTS (5 starts of each kind; 0 skips),
+ * BENCH_SUBJECTS (comma list; default all: gateway,gateway-warn,gateway-pg,apollo,floor; the proxy always runs),
+ * BENCH_PG_URL (postgres://root@127.0.0.1:5432/postgres; a database perf_bench_<pid> is created
+ * there and dropped at the end; "off" skips PostgreSQL), BENCH_OUT (bench/results/latest.json).
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -25,9 +35,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import autocannon, { type Result } from 'autocannon'
+import pg from 'pg'
 import { BrowserLike } from '../test/connect/client.js'
 import { runConnect } from '../test/connect/flow.js'
-import { cpuMs, expectExit, freePort, ROOT, rssBytes, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
+import { BUILT_SERVER, cpuMs, expectExit, freePort, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
 import { memoryAfterGc } from './inspector.js'
 import { printProfileSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js'
 
@@ -42,6 +53,7 @@ function num (name: string, fallback: number): number {
   return n
 }
 
+const ALL_SUBJECTS = ['gateway', 'gateway-warn', 'gateway-pg', 'apollo', 'floor']
 const SETTINGS = {
   seconds: num('BENCH_SECONDS', 8),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 2),
@@ -49,9 +61,16 @@ const SETTINGS = {
   connections: Math.max(1, Math.round(num('BENCH_CONNECTIONS', 10))),
   longRequests: Math.round(num('BENCH_LONG_REQUESTS', 100_000)),
   longConnections: Math.max(1, Math.round(num('BENCH_LONG_CONNECTIONS', 20))),
+  starts: Math.round(num('BENCH_STARTS', 5)),
   profile: process.env.BENCH_PROFILE ?? 'all',
-  refresh: process.env.BENCH_REFRESH !== '0'
+  refresh: process.env.BENCH_REFRESH !== '0',
+  subjects: (process.env.BENCH_SUBJECTS ?? ALL_SUBJECTS.join(',')).split(',').map(x => x.trim()).filter(Boolean),
+  pgUrl: process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres'
 }
+for (const x of SETTINGS.subjects) {
+  if (!ALL_SUBJECTS.includes(x)) throw new Error(`BENCH_SUBJECTS: unknown subject "${x}" (known: ${ALL_SUBJECTS.join(', ')})`)
+}
+if (!SETTINGS.subjects.includes('gateway')) SETTINGS.subjects.unshift('gateway')
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? 'bench/results/latest.json')
 const RESULTS_DIR = join(ROOT, 'bench/results')
 /** No load runs longer than this, whatever the calibration says. */
@@ -131,10 +150,14 @@ async function json (method: string, url: string, body?: unknown, headers: Recor
 
 interface Counters { apiRequests: number, byRoute: Record<string, number>, rateLimited: number, refreshes: number }
 
+interface ReqOpts { url: string, method: string, headers: Record<string, string>, body?: string, verifyBody: (b: string) => boolean }
+
 interface Target {
-  kind: 'gateway' | 'proxy'
+  /** gateway, gateway-warn, gateway-pg, apollo, floor, proxy */
+  kind: string
+  label: string
   child: Child
-  opts: (q: QuerySpec) => { url: string, method: string, headers: Record<string, string>, body?: string, verifyBody: (b: string) => boolean }
+  opts: (q: QuerySpec) => ReqOpts
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,6 +174,8 @@ interface Measure {
   emulatorCpuMsPerReq: number
   upstreamPerReq: number
   bytesPerResponse: number
+  /** The highest RSS sampled during the load (every 250 ms), bytes. */
+  rssMax: number
   problems: string[]
 }
 
@@ -193,7 +218,15 @@ async function measure (emulator: { url: string, child: Child }, target: Target,
   const c0 = await settle(emulator.url)
   const t0 = cpuMs(target.child.pid)
   const e0 = cpuMs(emulator.child.pid)
-  const r = await load(o.url, o, shape)
+  let rssMax = rssBytes(target.child.pid)
+  const sampler = setInterval(() => { try { rssMax = Math.max(rssMax, rssBytes(target.child.pid)) } catch {} }, 250)
+  let r: Result
+  try {
+    r = await load(o.url, o, shape)
+  } finally {
+    clearInterval(sampler)
+  }
+  rssMax = Math.max(rssMax, rssBytes(target.child.pid))
   const t1 = cpuMs(target.child.pid)
   const e1 = cpuMs(emulator.child.pid)
   const c1 = await json('GET', `${emulator.url}/_emulator/counters`) as Counters
@@ -210,6 +243,7 @@ async function measure (emulator: { url: string, child: Child }, target: Target,
     emulatorCpuMsPerReq: (e1 - e0) / n,
     upstreamPerReq: (c1.apiRequests - c0.apiRequests) / n,
     bytesPerResponse: r.throughput.total / n,
+    rssMax,
     problems
   }
 }
@@ -230,6 +264,7 @@ function combine (rounds: Measure[]): Measure & { rounds: Measure[] } {
     emulatorCpuMsPerReq: w(m => m.emulatorCpuMsPerReq),
     upstreamPerReq: w(m => m.upstreamPerReq),
     bytesPerResponse: w(m => m.bytesPerResponse),
+    rssMax: Math.max(...rounds.map(m => m.rssMax)),
     problems: rounds.flatMap(m => m.problems),
     rounds
   }
@@ -275,16 +310,88 @@ async function runRefreshBench (): Promise<RefreshResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Start-up: spawn → first 2xx from /healthz
+
+interface StartTimes {
+  kind: string
+  command: string
+  runs: Array<{ wallMs: number, cpuMs: number }>
+  medianWallMs: number
+  medianCpuMs: number
+  maxWallMs: number
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+async function measureStarts (kind: string, script: string, nodeArgs: string[], env: Record<string, string | undefined>, n: number): Promise<StartTimes> {
+  const runs: StartTimes['runs'] = []
+  for (let i = 0; i < n; i++) {
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    const started = performance.now()
+    const child = startNode(`${kind} start ${i + 1}`, script, { ...env, PORT: String(port), PUBLIC_URL: url }, nodeArgs)
+    await waitForHttp(`${url}/healthz`, child, 60_000, 5)
+    runs.push({ wallMs: Math.round(performance.now() - started), cpuMs: Math.round(cpuMs(child.pid)) })
+    await stop(child)
+  }
+  return {
+    kind,
+    command: `node ${[...nodeArgs, script.endsWith('.ts') ? '--import tsx' : '', relative(ROOT, script)].filter(Boolean).join(' ')}`,
+    runs,
+    medianWallMs: Math.round(median(runs.map(r => r.wallMs))),
+    medianCpuMs: Math.round(median(runs.map(r => r.cpuMs))),
+    maxWallMs: Math.max(...runs.map(r => r.wallMs))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals (issue #12), as CPU per request ÷ a baseline measured in the same run
+
+const GOALS: Record<string, { vs: 'proxy' | 'floor', max: number }> = {
+  projects: { vs: 'proxy', max: 2.0 },
+  issues: { vs: 'floor', max: 1.2 },
+  issueDetail: { vs: 'proxy', max: 1.8 }
+}
+const THROUGHPUT_GOAL = { queries: ['projects', 'issueDetail'], min: 0.8 }
+const RSS_GOAL_MB = 150
+const START_GOAL_MS = 1000
+
+const SUBJECT_LABELS: Record<string, string> = {
+  proxy: 'raw pass-through (bench/proxy.ts)',
+  floor: 'parse-and-pick floor (bench/floor.ts)',
+  apollo: 'Apollo Server 5 + RESTDataSource (bench/apollo.ts)',
+  gateway: 'gateway, SQLite, LOG_LEVEL=info',
+  'gateway-warn': 'gateway, SQLite, LOG_LEVEL=warn',
+  'gateway-pg': 'gateway, PostgreSQL, LOG_LEVEL=info'
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'))
   const startedAt = new Date()
   const t0 = performance.now()
   const log = (msg: string): void => { console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`) }
+  const loadAtStart = loadavg().map(r2)
+  const wants = (x: string): boolean => SETTINGS.subjects.includes(x)
+  const usePg = wants('gateway-pg') && SETTINGS.pgUrl !== 'off'
+  const pgDatabase = `perf_bench_${process.pid}`
+  let pgAdmin: pg.Client | null = null
   try {
+    // --- the build, as `npm ci` / `npm run build` makes it --------------------------------------
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const nodeArgs = startArgs()
+    log(`built dist/; the gateway runs as npm start does: node ${nodeArgs.join(' ')} dist/server.js`)
+
     // --- processes ---------------------------------------------------------------------------
     const gatewayPort = await freePort()
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
+    const pgPort = await freePort()
+    const pgGatewayUrl = `http://127.0.0.1:${pgPort}`
     const emulatorChild = startNode('emulator', join(ROOT, 'src/emulator/main.ts'), {
       ...baseEnv(),
       EMULATOR_HOST: '127.0.0.1',
@@ -292,7 +399,7 @@ async function main (): Promise<void> {
       EMULATOR_CLIENT_ID: CLIENT_ID,
       EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
       EMULATOR_CLIENT_NAME: 'Gateway benchmark',
-      EMULATOR_REDIRECT_URI: `${gatewayUrl}/oauth/sentry/callback`
+      EMULATOR_REDIRECT_URI: [gatewayUrl, pgGatewayUrl].map(u => `${u}/oauth/sentry/callback`).join(',')
     })
     const emulatorUrl = (await emulatorChild.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
     const emulator = { url: emulatorUrl, child: emulatorChild }
@@ -300,7 +407,8 @@ async function main (): Promise<void> {
     await json('POST', `${emulatorUrl}/_emulator/rate-limit`, { limit: 1_000_000_000, windowSeconds: 1 })
     log(`emulator ${emulatorUrl} (pid ${emulatorChild.pid})`)
 
-    const gatewayEnv = {
+    // LOG_LEVEL unset: the gateway's default (info), what users run.
+    const gatewayEnv: Record<string, string | undefined> = {
       ...baseEnv(),
       PORT: String(gatewayPort),
       HOST: '127.0.0.1',
@@ -310,95 +418,153 @@ async function main (): Promise<void> {
       SENTRY_CLIENT_SECRET: CLIENT_SECRET,
       DATABASE_URL: join(dir, 'gateway.db'),
       SESSION_SECRET: randomBytes(36).toString('base64'),
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn'
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64')
     }
-    const gatewayChild = startNode('gateway', join(ROOT, 'src/server.ts'), gatewayEnv)
+    const gatewayChild = startNode('gateway', BUILT_SERVER, gatewayEnv, nodeArgs)
     await waitForHttp(`${gatewayUrl}/healthz`, gatewayChild)
     log(`gateway ${gatewayUrl} (pid ${gatewayChild.pid})`)
 
-    // A platform user and a Sentry connection, through the real OAuth flow.
-    const browser = new BrowserLike()
-    const flow = await runConnect(browser, gatewayUrl)
-    if (flow.callback.status >= 400) throw new Error(`the OAuth callback answered ${flow.callback.status}: ${flow.callback.body.slice(0, 500)}`)
-    const session = browser.cookie('gateway_session')
-    if (session === undefined) throw new Error('no gateway_session cookie after the OAuth flow')
-    const cookie = `${session.name}=${session.value}`
+    /** A platform user and a Sentry connection, through the real OAuth flow; the session cookie. */
+    const connect = async (base: string): Promise<string> => {
+      const browser = new BrowserLike()
+      const flow = await runConnect(browser, base)
+      if (flow.callback.status >= 400) throw new Error(`the OAuth callback answered ${flow.callback.status}: ${flow.callback.body.slice(0, 500)}`)
+      const session = browser.cookie('gateway_session')
+      if (session === undefined) throw new Error('no gateway_session cookie after the OAuth flow')
+      return `${session.name}=${session.value}`
+    }
+    const cookie = await connect(gatewayUrl)
     log('session connected through the OAuth flow')
 
-    const token = await json('POST', `${emulatorUrl}/_emulator/tokens`, {
-      clientId: CLIENT_ID, scopes: ['org:read', 'project:read', 'team:read', 'member:read', 'event:read']
-    }) as { access_token: string }
-    const proxyChild = startNode('proxy', join(ROOT, 'bench/proxy.ts'), { ...baseEnv(), UPSTREAM_URL: emulatorUrl, UPSTREAM_TOKEN: token.access_token, PORT: '0' })
-    const proxyUrl = (await proxyChild.waitFor(/proxy listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
-    log(`proxy ${proxyUrl} (pid ${proxyChild.pid})`)
-
-    const gqlHeaders = { 'content-type': 'application/json', accept: 'application/json', cookie }
-    const gqlOpts = (base: string) => (q: QuerySpec) => ({
-      url: `${base}/graphql`,
+    const gqlOpts = (base: string, path: string, sessionCookie?: string) => (q: QuerySpec): ReqOpts => ({
+      url: `${base}${path}`,
       method: 'POST',
-      headers: gqlHeaders,
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...(sessionCookie === undefined ? {} : { cookie: sessionCookie }) },
       body: JSON.stringify({ query: q.graphql }),
       // A GraphQL error answers 200 too: every body is checked.
       verifyBody: (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":[')
     })
-    const gateway: Target = { kind: 'gateway', child: gatewayChild, opts: gqlOpts(gatewayUrl) }
+    const targets: Target[] = []
+    const gateway: Target = { kind: 'gateway', label: SUBJECT_LABELS.gateway as string, child: gatewayChild, opts: gqlOpts(gatewayUrl, '/graphql', cookie) }
+
+    if (wants('gateway-warn')) {
+      // Same database and secrets: the session cookie is valid there too.
+      const port = await freePort()
+      const url = `http://127.0.0.1:${port}`
+      const child = startNode('gateway-warn', BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'warn' }, nodeArgs)
+      await waitForHttp(`${url}/healthz`, child)
+      targets.push({ kind: 'gateway-warn', label: SUBJECT_LABELS['gateway-warn'] as string, child, opts: gqlOpts(url, '/graphql', cookie) })
+      log(`gateway-warn ${url} (pid ${child.pid})`)
+    }
+    if (usePg) {
+      pgAdmin = new pg.Client({ connectionString: SETTINGS.pgUrl })
+      await pgAdmin.connect()
+      await pgAdmin.query(`create database ${pgDatabase}`)
+      const dbUrl = new URL(SETTINGS.pgUrl)
+      dbUrl.pathname = `/${pgDatabase}`
+      const child = startNode('gateway-pg', BUILT_SERVER, { ...gatewayEnv, PORT: String(pgPort), PUBLIC_URL: pgGatewayUrl, DATABASE_URL: dbUrl.href }, nodeArgs)
+      await waitForHttp(`${pgGatewayUrl}/healthz`, child)
+      const pgCookie = await connect(pgGatewayUrl)
+      targets.push({ kind: 'gateway-pg', label: SUBJECT_LABELS['gateway-pg'] as string, child, opts: gqlOpts(pgGatewayUrl, '/graphql', pgCookie) })
+      log(`gateway-pg ${pgGatewayUrl} (pid ${child.pid}, database ${pgDatabase}), connected through the OAuth flow`)
+    }
+
+    const token = await json('POST', `${emulatorUrl}/_emulator/tokens`, {
+      clientId: CLIENT_ID, scopes: ['org:read', 'project:read', 'team:read', 'member:read', 'event:read']
+    }) as { access_token: string }
+    const fixedTokenEnv = { ...baseEnv(), UPSTREAM_URL: emulatorUrl, UPSTREAM_TOKEN: token.access_token, PORT: '0', ORG }
+    const proxyChild = startNode('proxy', join(ROOT, 'bench/proxy.ts'), fixedTokenEnv)
+    const proxyUrl = (await proxyChild.waitFor(/proxy listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
+    log(`proxy ${proxyUrl} (pid ${proxyChild.pid})`)
     const proxy: Target = {
       kind: 'proxy',
+      label: SUBJECT_LABELS.proxy as string,
       child: proxyChild,
       opts: (q) => ({ url: proxyUrl + q.rest, method: 'GET', headers: { accept: 'application/json' }, verifyBody: (b: string) => b.startsWith('[') || b.startsWith('{') })
     }
+    let issueIdForFloor = ''
+    if (wants('floor')) {
+      const child = startNode('floor', join(ROOT, 'bench/floor.ts'), fixedTokenEnv)
+      const url = (await child.waitFor(/floor listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
+      targets.push({
+        kind: 'floor',
+        label: SUBJECT_LABELS.floor as string,
+        child,
+        opts: (q) => ({ url: `${url}/q/${q.name}?issue=${encodeURIComponent(issueIdForFloor)}`, method: 'GET', headers: { accept: 'application/json' }, verifyBody: (b: string) => b.startsWith('{"data":{') })
+      })
+      log(`floor ${url} (pid ${child.pid})`)
+    }
+    if (wants('apollo')) {
+      const child = startNode('apollo', join(ROOT, 'bench/apollo.ts'), { ...fixedTokenEnv, NODE_ENV: 'production' })
+      const url = (await child.waitFor(/apollo listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
+      targets.push({ kind: 'apollo', label: SUBJECT_LABELS.apollo as string, child, opts: gqlOpts(url, '/') })
+      log(`apollo ${url} (pid ${child.pid})`)
+    }
+    // Taking turns in this order: the baselines first, then the gateways.
+    const ORDER = ['proxy', 'floor', 'apollo', 'gateway', 'gateway-warn', 'gateway-pg']
+    const subjects = [proxy, gateway, ...targets].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
 
     // --- correctness before measuring ---------------------------------------------------------
-    const gql = async (base: string, query: string): Promise<any> => {
-      const res = await json('POST', `${base}/graphql`, { query }, gqlHeaders)
-      if (res.errors !== undefined) throw new Error(`GraphQL errors for ${query}: ${JSON.stringify(res.errors).slice(0, 1000)}`)
-      return res.data
-    }
-    const first = await gql(gatewayUrl, `{ organization(slug: "${ORG}") { issues(first: 1) { nodes { id } } } }`)
-    const issueId = first?.organization?.issues?.nodes?.[0]?.id as string | undefined
-    if (issueId === undefined) throw new Error('no issue in the emulator seed')
+    const first = await json('POST', `${gatewayUrl}/graphql`, { query: `{ organization(slug: "${ORG}") { issues(first: 1) { nodes { id } } } }` }, gateway.opts(querySpecs('')[0] as QuerySpec).headers)
+    const issueId = first?.data?.organization?.issues?.nodes?.[0]?.id as string | undefined
+    if (issueId === undefined) throw new Error(`no issue in the emulator seed: ${JSON.stringify(first).slice(0, 500)}`)
+    issueIdForFloor = issueId
     const queries = querySpecs(issueId)
     for (const q of queries) {
-      const problem = q.check(await gql(gatewayUrl, q.graphql))
-      if (problem !== null) throw new Error(`${q.name}: ${problem}`)
-      const res = await fetch(proxyUrl + q.rest)
-      const body = await res.text()
-      if (res.status !== 200) throw new Error(`proxy ${q.rest} answered ${res.status}: ${body.slice(0, 300)}`)
-      JSON.parse(body)
+      for (const t of subjects) {
+        const o = t.opts(q)
+        const res = await fetch(o.url, { method: o.method, headers: o.headers, body: o.body })
+        const body = await res.text()
+        if (res.status !== 200) throw new Error(`${t.kind} ${q.name} answered ${res.status}: ${body.slice(0, 300)}`)
+        const parsed = JSON.parse(body)
+        if (t.kind === 'proxy') continue
+        if (parsed.errors !== undefined) throw new Error(`${t.kind} ${q.name}: GraphQL errors ${JSON.stringify(parsed.errors).slice(0, 1000)}`)
+        const problem = q.check(parsed.data)
+        if (problem !== null) throw new Error(`${t.kind} ${q.name}: ${problem}`)
+      }
     }
-    log(`GraphQL answers checked (no errors); issue ${issueId}`)
+    log(`answers checked on every subject (no errors); issue ${issueId}`)
+
+    // --- start-up time ------------------------------------------------------------------------
+    // Restarts on the existing (migrated) database, one process at a time, nothing else loaded.
+    const startup: StartTimes[] = []
+    if (SETTINGS.starts > 0) {
+      startup.push(await measureStarts('build', BUILT_SERVER, nodeArgs, gatewayEnv, SETTINGS.starts))
+      startup.push(await measureStarts('tsx', join(ROOT, 'src/server.ts'), [], gatewayEnv, SETTINGS.starts))
+      for (const s of startup) log(`start-up (${s.command}): median ${s.medianWallMs} ms to /healthz (CPU ${s.medianCpuMs} ms), max ${s.maxWallMs} ms`)
+    }
 
     // --- side by side --------------------------------------------------------------------------
-    const results: Array<{ q: QuerySpec, gateway: ReturnType<typeof combine>, proxy: ReturnType<typeof combine>, ratio: number, roundRatios: number[] }> = []
+    interface QueryResult {
+      q: QuerySpec
+      by: Map<string, ReturnType<typeof combine>>
+      ratios: Map<string, number>
+      roundRatios: Map<string, number[]>
+    }
+    const results: QueryResult[] = []
     for (const q of queries) {
       const amounts = new Map<Target, number>()
-      for (const t of [proxy, gateway]) {
+      for (const t of subjects) {
         const o = t.opts(q)
         const warm = await load(o.url, o, { duration: SETTINGS.warmupSeconds, connections: SETTINGS.connections })
         const problems = problemsOf(warm)
         if (problems.length > 0) throw new Error(`${q.name} warm-up on the ${t.kind}: ${problems.join(', ')}`)
         amounts.set(t, Math.max(200, Math.round((warm.requests.total / warm.duration) * SETTINGS.seconds)))
       }
-      const rounds: { gateway: Measure[], proxy: Measure[] } = { gateway: [], proxy: [] }
+      const rounds = new Map<string, Measure[]>(subjects.map(t => [t.kind, []]))
       for (let i = 0; i < SETTINGS.rounds; i++) {
-        for (const t of [proxy, gateway]) {
+        for (const t of subjects) {
           const m = await measure(emulator, t, q, { amount: amounts.get(t), connections: SETTINGS.connections })
-          rounds[t.kind].push(m)
-          log(`${q.name} ${t.kind.padEnd(7)} round ${i + 1}: ${m.requests} req, ${m.rps.toFixed(0)} req/s, ${(m.cpuMsPerReq * 1000).toFixed(0)} µs CPU/req${m.problems.length > 0 ? `, PROBLEMS: ${m.problems.join('; ')}` : ''}`)
+          rounds.get(t.kind)?.push(m)
+          log(`${q.name} ${t.kind.padEnd(12)} round ${i + 1}: ${m.requests} req, ${m.rps.toFixed(0)} req/s, ${(m.cpuMsPerReq * 1000).toFixed(0)} µs CPU/req, RSS ≤ ${mb(m.rssMax)} MB${m.problems.length > 0 ? `, PROBLEMS: ${m.problems.join('; ')}` : ''}`)
         }
       }
-      const g = combine(rounds.gateway)
-      const p = combine(rounds.proxy)
-      results.push({
-        q,
-        gateway: g,
-        proxy: p,
-        ratio: g.cpuMsPerReq / p.cpuMsPerReq,
-        roundRatios: rounds.gateway.map((m, i) => m.cpuMsPerReq / (rounds.proxy[i] as Measure).cpuMsPerReq)
-      })
+      const by = new Map([...rounds].map(([k, ms]) => [k, combine(ms)]))
+      const proxyM = by.get('proxy') as ReturnType<typeof combine>
+      const ratios = new Map([...by].map(([k, m]) => [k, m.cpuMsPerReq / proxyM.cpuMsPerReq]))
+      const roundRatios = new Map([...rounds].map(([k, ms]) => [k, ms.map((m, i) => m.cpuMsPerReq / ((rounds.get('proxy') as Measure[])[i] as Measure).cpuMsPerReq)]))
+      results.push({ q, by, ratios, roundRatios })
     }
-
     // --- long run: memory ---------------------------------------------------------------------
     // Its own gateway process (server.ts, with the inspector on 127.0.0.1 so the bench can force
     // a full GC before reading memory; no debugger session stays attached during the load).
@@ -407,10 +573,10 @@ async function main (): Promise<void> {
       const q = queries[0] as QuerySpec
       const port = await freePort()
       const url = `http://127.0.0.1:${port}`
-      const child = startNode('gateway (long run)', join(ROOT, 'src/server.ts'), { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, ['--inspect=127.0.0.1:0'])
+      const child = startNode('gateway (long run)', BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--inspect=127.0.0.1:0'])
       const wsUrl = (await child.waitFor(/Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/))[1] as string
       await waitForHttp(`${url}/healthz`, child)
-      const o = gqlOpts(url)(q)
+      const o = gqlOpts(url, '/graphql', cookie)(q)
       const warmup = Math.min(SETTINGS.longRequests, Math.max(2000, Math.round(SETTINGS.longRequests / 20)))
       const w = await load(o.url, o, { amount: warmup, connections: SETTINGS.longConnections })
       const start = await memoryAfterGc(wsUrl)
@@ -455,6 +621,7 @@ async function main (): Promise<void> {
         heapGrowthPct: r2(((end.heapUsed - start.heapUsed) / start.heapUsed) * 100),
         rssEndBeforeGcMB: mb(rssBeforeGc),
         rssMaxSampledMB: Math.max(mb(rssBeforeGc), ...samples.map(x => x.rssMB)),
+        targetRssMB: RSS_GOAL_MB,
         note: 'start = after warm-up, end = after the long run; both read after two forced full GCs (inspector HeapProfiler.collectGarbage)',
         problems: problemsOf(r),
         rssSamples: samples
@@ -466,7 +633,7 @@ async function main (): Promise<void> {
     // A separate gateway process per query under --cpu-prof (profiling slows it down, so these
     // figures stay out of the table). Same database and secrets: the session cookie is valid.
     const profiles: Profiled[] = []
-    const worst = [...results].sort((a, b) => b.ratio - a.ratio)[0]
+    const worst = [...results].sort((a, b) => (b.ratios.get('gateway') ?? 0) - (a.ratios.get('gateway') ?? 0))[0]
     const wanted = SETTINGS.profile === 'off'
       ? []
       : SETTINGS.profile === 'all'
@@ -477,9 +644,9 @@ async function main (): Promise<void> {
       mkdirSync(profDir)
       const port = await freePort()
       const url = `http://127.0.0.1:${port}`
-      const child = startNode(`gateway (profiling ${pq.name})`, join(ROOT, 'src/server.ts'), { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, ['--cpu-prof', `--cpu-prof-dir=${profDir}`])
+      const child = startNode(`gateway (profiling ${pq.name})`, BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`])
       await waitForHttp(`${url}/healthz`, child)
-      const o = gqlOpts(url)(pq)
+      const o = gqlOpts(url, '/graphql', cookie)(pq)
       await load(o.url, o, { duration: SETTINGS.warmupSeconds, connections: SETTINGS.connections })
       // Only the measured load counts: start-up (module loading, tsx) and warm-up are cut out.
       const fromUs = Number(process.hrtime.bigint() / 1000n)
@@ -507,16 +674,42 @@ async function main (): Promise<void> {
     }
 
     // --- report -------------------------------------------------------------------------------
-    const table = results.flatMap(({ q, gateway: g, proxy: p, ratio, roundRatios }) => [
-      { query: q.name, target: 'gateway', 'req/s': Math.round(g.rps), 'p50 ms': r2(g.p50), 'p99 ms': r2(g.p99), 'CPU µs/req': Math.round(g.cpuMsPerReq * 1000), 'CPU ratio': r2(ratio), 'upstream/req': r2(g.upstreamPerReq), 'emulator µs/req': Math.round(g.emulatorCpuMsPerReq * 1000), 'resp bytes': Math.round(g.bytesPerResponse), 'ratio per round': roundRatios.map(r2).join(' ') },
-      { query: '', target: 'proxy', 'req/s': Math.round(p.rps), 'p50 ms': r2(p.p50), 'p99 ms': r2(p.p99), 'CPU µs/req': Math.round(p.cpuMsPerReq * 1000), 'CPU ratio': 1, 'upstream/req': r2(p.upstreamPerReq), 'emulator µs/req': Math.round(p.emulatorCpuMsPerReq * 1000), 'resp bytes': Math.round(p.bytesPerResponse), 'ratio per round': '' }
-    ])
     const cpuModel = cpus()[0]?.model ?? 'unknown'
     let commit = 'unknown'
     try {
       commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
       if (execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '') commit += '+dirty'
     } catch {}
+
+    const goals: Array<{ goal: string, value: number, target: string, met: boolean }> = []
+    for (const r of results) {
+      const g = r.by.get('gateway') as ReturnType<typeof combine>
+      const goal = GOALS[r.q.name]
+      const base = goal === undefined ? undefined : r.by.get(goal.vs)
+      if (goal !== undefined && base !== undefined) {
+        const v = g.cpuMsPerReq / base.cpuMsPerReq
+        goals.push({ goal: `${r.q.name}: gateway CPU per request ÷ ${goal.vs}`, value: r2(v), target: `≤ ${goal.max}`, met: v <= goal.max })
+      }
+      const apollo = r.by.get('apollo')
+      if (apollo !== undefined) {
+        const v = g.cpuMsPerReq / apollo.cpuMsPerReq
+        goals.push({ goal: `${r.q.name}: gateway CPU per request ÷ Apollo's`, value: r2(v), target: '< 1', met: v < 1 })
+      }
+      if (THROUGHPUT_GOAL.queries.includes(r.q.name)) {
+        const v = g.rps / (r.by.get('proxy') as ReturnType<typeof combine>).rps
+        goals.push({ goal: `${r.q.name}: gateway req/s ÷ proxy's`, value: r2(v), target: `≥ ${THROUGHPUT_GOAL.min}`, met: v >= THROUGHPUT_GOAL.min })
+      }
+    }
+    const rssUnderLoad = Math.max(...results.map(r => (r.by.get('gateway') as ReturnType<typeof combine>).rssMax))
+    goals.push({ goal: 'gateway RSS under load (max sampled, MB)', value: mb(rssUnderLoad), target: `≤ ${RSS_GOAL_MB}`, met: mb(rssUnderLoad) <= RSS_GOAL_MB })
+    if (longRun !== null) {
+      goals.push({ goal: `gateway RSS growth over ${longRun.requests} requests (%, after GC)`, value: longRun.growthPct as number, target: '< 10', met: longRun.withinTarget === true })
+      goals.push({ goal: 'gateway RSS over the long run (max sampled, MB)', value: longRun.rssMaxSampledMB as number, target: `≤ ${RSS_GOAL_MB}`, met: (longRun.rssMaxSampledMB as number) <= RSS_GOAL_MB })
+    }
+    const built = startup.find(s => s.kind === 'build')
+    if (built !== undefined) goals.push({ goal: 'start to /healthz, npm start (median ms)', value: built.medianWallMs, target: `< ${START_GOAL_MS}`, met: built.medianWallMs < START_GOAL_MS })
+    if (refresh !== null) goals.push({ goal: 'refresh stampede: exactly one refresh per scenario', value: refresh.ok ? 1 : 0, target: '1', met: refresh.ok })
+
     const out = {
       date: startedAt.toISOString(),
       durationSeconds: Math.round((performance.now() - t0) / 1000),
@@ -524,20 +717,29 @@ async function main (): Promise<void> {
       cpuModel,
       cores: cpus().length,
       memoryGB: r2(totalmem() / 2 ** 30),
-      loadAverageAtStart: loadavg().map(r2),
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg().map(r2),
       commit,
       settings: SETTINGS,
-      target: 'gateway CPU per request ≤ 1.3 × the raw proxy’s',
-      queries: results.map(({ q, gateway: g, proxy: p, ratio, roundRatios }) => ({
+      gatewayCommand: `node ${nodeArgs.join(' ')} dist/server.js`,
+      subjects: Object.fromEntries(subjects.map(t => [t.kind, t.label])),
+      goals,
+      startup,
+      queries: results.map(({ q, by, ratios, roundRatios }) => ({
         name: q.name,
         label: q.label,
         graphql: q.graphql,
         rest: q.restLabel,
-        cpuRatio: r3(ratio),
-        cpuRatioPerRound: roundRatios.map(r3),
-        withinTarget: ratio <= 1.3,
-        gateway: summary(g),
-        proxy: summary(p)
+        /** Gateway (info) CPU per request ÷ the proxy's. */
+        cpuRatio: r3(ratios.get('gateway') as number),
+        cpuRatioPerRound: (roundRatios.get('gateway') ?? []).map(r3),
+        /** Every subject's CPU per request ÷ the proxy's. */
+        cpuRatioVsProxy: Object.fromEntries([...ratios].map(([k, v]) => [k, r3(v)])),
+        gatewayVsFloor: by.has('floor') ? r3((by.get('gateway') as Measure).cpuMsPerReq / (by.get('floor') as Measure).cpuMsPerReq) : null,
+        gatewayVsApollo: by.has('apollo') ? r3((by.get('gateway') as Measure).cpuMsPerReq / (by.get('apollo') as Measure).cpuMsPerReq) : null,
+        gateway: summary(by.get('gateway') as ReturnType<typeof combine>),
+        proxy: summary(by.get('proxy') as ReturnType<typeof combine>),
+        bySubject: Object.fromEntries([...by].map(([k, m]) => [k, { ...summary(m), cpuRatioVsProxy: r3(ratios.get(k) as number), cpuRatioPerRound: (roundRatios.get(k) ?? []).map(r3) }]))
       })),
       longRun,
       profiles: profiles.map(p => ({
@@ -553,10 +755,39 @@ async function main (): Promise<void> {
       refreshStampede: refresh === null ? null : { ok: refresh.ok, exitCode: refresh.exitCode, seconds: refresh.seconds, rows: refresh.rows }
     }
     mkdirSync(RESULTS_DIR, { recursive: true })
-    writeFileSync(OUT, `${JSON.stringify(out, null, 2)}\n`)
+    // A run with its own BENCH_OUT (a trial) leaves no dated file behind.
+    const dated = process.env.BENCH_OUT === undefined ? join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 16).replace(':', '')}Z.json`) : OUT
+    for (const file of new Set([dated, OUT])) writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
 
-    console.log(`\nGateway vs raw proxy — ${cpuModel}, ${cpus().length} cores, Node ${process.version}, ${SETTINGS.connections} connections, ${SETTINGS.rounds} rounds of ~${SETTINGS.seconds} s each`)
-    console.table(table)
+    console.log(`\n${cpuModel}, ${cpus().length} cores, Node ${process.version}, ${SETTINGS.connections} connections, ${SETTINGS.rounds} rounds of ~${SETTINGS.seconds} s per subject; load average at start ${loadAtStart.join(' ')}`)
+    for (const r of results) {
+      console.log(`\n${r.q.label}: ${r.q.graphql}`)
+      const floor = r.by.get('floor')
+      console.table([...r.by].map(([k, m]) => ({
+        subject: k,
+        'req/s': Math.round(m.rps),
+        'p50 ms': r2(m.p50),
+        'p99 ms': r2(m.p99),
+        'CPU µs/req': Math.round(m.cpuMsPerReq * 1000),
+        '× proxy': r2(r.ratios.get(k) as number),
+        '× floor': floor === undefined ? '' : r2(m.cpuMsPerReq / floor.cpuMsPerReq),
+        'per round': (r.roundRatios.get(k) ?? []).map(r2).join(' '),
+        'upstream/req': r2(m.upstreamPerReq),
+        'RSS max MB': mb(m.rssMax)
+      })))
+    }
+    console.log('\nCPU per request ÷ the raw pass-through (same run):')
+    console.table(results.map(r => {
+      const row: Record<string, string | number> = { query: r.q.name }
+      for (const k of subjects.map(t => t.kind).filter(k => k !== 'proxy')) row[k] = r2(r.ratios.get(k) as number)
+      if (r.by.has('floor')) row['gateway ÷ floor'] = r2((r.by.get('gateway') as Measure).cpuMsPerReq / (r.by.get('floor') as Measure).cpuMsPerReq)
+      row['gateway req/s ÷ proxy'] = r2((r.by.get('gateway') as Measure).rps / (r.by.get('proxy') as Measure).rps)
+      return row
+    }))
+    if (startup.length > 0) {
+      console.log('Start-up, spawn → /healthz (restart on a migrated database):')
+      console.table(startup.map(s => ({ command: s.command, 'median ms': s.medianWallMs, 'max ms': s.maxWallMs, 'CPU ms (median)': s.medianCpuMs, runs: s.runs.map(x => x.wallMs).join(' ') })))
+    }
     if (longRun !== null) {
       console.log(`Long run: ${longRun.requests} × ${longRun.query} (-c ${longRun.connections}) in ${longRun.seconds} s (${longRun.rps} req/s); gateway RSS after GC ${longRun.rssStartMB} → ${longRun.rssEndMB} MB: ${longRun.growthPct}% (target < 10%); heap used ${longRun.heapUsedStartMB} → ${longRun.heapUsedEndMB} MB; RSS max sampled ${longRun.rssMaxSampledMB} MB`)
     }
@@ -568,19 +799,21 @@ async function main (): Promise<void> {
       console.log('Refresh stampede (npm run bench:refresh):')
       console.table(refresh.rows)
     }
-    console.log('\nTargets:')
-    for (const r of results) console.log(`  ${r.ratio <= 1.3 ? 'MET    ' : 'NOT MET'} ${r.q.name}: gateway CPU per request ${r2(r.ratio)} × the raw proxy's (target ≤ 1.3)`)
-    if (longRun !== null) console.log(`  ${longRun.withinTarget === true ? 'MET    ' : 'NOT MET'} long run: RSS growth ${longRun.growthPct}% (target < 10%)`)
-    if (refresh !== null) console.log(`  ${refresh.ok ? 'MET    ' : 'NOT MET'} refresh stampede: exactly one refresh per scenario`)
-    const allProblems = results.flatMap(r => [...r.gateway.problems, ...r.proxy.problems].map(p => `${r.q.name}: ${p}`))
+    console.log('\nGoals (issue #12):')
+    for (const g of goals) console.log(`  ${g.met ? 'MET    ' : 'NOT MET'} ${g.goal}: ${g.value} (target ${g.target})`)
+    const allProblems = results.flatMap(r => [...r.by].flatMap(([k, m]) => m.problems.map(p => `${r.q.name} ${k}: ${p}`)))
     if (longRun !== null) allProblems.push(...(longRun.problems as string[]).map(p => `long run: ${p}`))
     if (refresh !== null && !refresh.ok) allProblems.push(`bench:refresh failed (exit ${refresh.exitCode})`)
     for (const p of allProblems) console.log(`PROBLEM ${p}`)
-    console.log(`\nWrote ${relative(ROOT, OUT)}`)
+    console.log(`\nWrote ${[...new Set([dated, OUT])].map(f => relative(ROOT, f)).join(' and ')}`)
     if (allProblems.length > 0) process.exitCode = 1
   } finally {
     await stopAll()
     rmSync(dir, { recursive: true, force: true })
+    if (pgAdmin !== null) {
+      try { await pgAdmin.query(`drop database if exists ${pgDatabase} with (force)`) } catch (err) { console.error(`could not drop ${pgDatabase}:`, err) }
+      await pgAdmin.end()
+    }
   }
 }
 
@@ -594,8 +827,9 @@ function summary (m: ReturnType<typeof combine>): Record<string, unknown> {
     upstreamCallsPerReq: r3(m.upstreamPerReq),
     emulatorCpuUsPerReq: Math.round(m.emulatorCpuMsPerReq * 1000),
     bytesPerResponse: Math.round(m.bytesPerResponse),
+    rssMaxMB: mb(m.rssMax),
     problems: m.problems,
-    rounds: m.rounds.map(r => ({ requests: r.requests, seconds: r2(r.seconds), rps: Math.round(r.rps), p50Ms: r.p50, p99Ms: r.p99, cpuUsPerReq: Math.round(r.cpuMsPerReq * 1000) }))
+    rounds: m.rounds.map(r => ({ requests: r.requests, seconds: r2(r.seconds), rps: Math.round(r.rps), p50Ms: r.p50, p99Ms: r.p99, cpuUsPerReq: Math.round(r.cpuMsPerReq * 1000), rssMaxMB: mb(r.rssMax) }))
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Preloaded into every process `npm run bench` starts (`--import ./bench/orphan-guard.ts`):
+ * Preloaded into every process `npm run bench` starts (`--import ./bench/orphan-guard.mjs`, plain
+ * JavaScript so that the built gateway runs without tsx):
  * if the bench dies without cleaning up (SIGKILL, crash), its children notice that they were
  * re-parented and exit, so no server is left listening. One unref'd timer per second.
  */

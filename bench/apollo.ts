@@ -1,0 +1,94 @@
+/**
+ * The "obvious alternative" for `npm run bench`: Apollo Server 5 with a RESTDataSource over the
+ * same Sentry (the emulator), written the way their docs show
+ * (https://www.apollographql.com/docs/apollo-server/data/fetching-rest), with a fixed token: no
+ * sessions, no database, no encryption, no limits. The schema is the subset the bench's queries
+ * use, with the gateway's field names, so the same query text runs on both.
+ * Env: UPSTREAM_URL, UPSTREAM_TOKEN, PORT (0 = any); prints `apollo listening at <url>`.
+ */
+import { ApolloServer } from '@apollo/server'
+import { startStandaloneServer } from '@apollo/server/standalone'
+import { RESTDataSource, type AugmentedRequest } from '@apollo/datasource-rest'
+
+const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:9010'
+const token = process.env.UPSTREAM_TOKEN ?? ''
+
+class SentryAPI extends RESTDataSource {
+  override baseURL = `${upstream}/api/0/`
+
+  override willSendRequest (_path: string, request: AugmentedRequest): void {
+    request.headers.authorization = `Bearer ${token}`
+  }
+
+  async projects (org: string, first: number): Promise<unknown[]> {
+    return await this.get(`organizations/${encodeURIComponent(org)}/projects/`, { params: { per_page: String(first) } })
+  }
+
+  async issues (org: string, first: number): Promise<unknown[]> {
+    return await this.get(`organizations/${encodeURIComponent(org)}/issues/`, { params: { limit: String(first) } })
+  }
+
+  async issue (org: string, id: string): Promise<Record<string, unknown>> {
+    return await this.get(`organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(id)}/`)
+  }
+
+  async latestEvent (org: string, id: string): Promise<unknown> {
+    return await this.get(`organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(id)}/events/latest/`)
+  }
+
+  async events (org: string, id: string, first: number): Promise<unknown[]> {
+    return await this.get(`organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(id)}/events/`, { params: { per_page: String(first) } })
+  }
+}
+
+const typeDefs = `#graphql
+  type Query { organization(slug: String!): Organization }
+  type Organization {
+    slug: String!
+    projects(first: Int = 25): ProjectConnection!
+    issues(first: Int = 25): IssueConnection!
+    issue(id: ID!): Issue
+  }
+  type Project { id: ID!, slug: String!, name: String!, platform: String }
+  type ProjectConnection { nodes: [Project!]! }
+  type IssueProject { id: ID!, slug: String! }
+  type Issue {
+    id: ID!
+    title: String!
+    project: IssueProject!
+    latestEvent: Event
+    events(first: Int = 25): EventConnection!
+  }
+  type IssueConnection { nodes: [Issue!]! }
+  type Event { id: ID!, eventID: String!, title: String! }
+  type EventConnection { nodes: [Event!]! }
+`
+
+interface Context { dataSources: { sentry: SentryAPI } }
+interface Org { slug: string }
+interface IssueParent { id: string, org: string }
+
+const resolvers = {
+  Query: {
+    organization: (_: unknown, args: { slug: string }): Org => ({ slug: args.slug })
+  },
+  Organization: {
+    projects: async (org: Org, args: { first: number }, ctx: Context) => ({ nodes: await ctx.dataSources.sentry.projects(org.slug, args.first) }),
+    issues: async (org: Org, args: { first: number }, ctx: Context) => ({
+      nodes: (await ctx.dataSources.sentry.issues(org.slug, args.first)).map(i => ({ ...(i as object), org: org.slug }))
+    }),
+    issue: async (org: Org, args: { id: string }, ctx: Context) => ({ ...(await ctx.dataSources.sentry.issue(org.slug, args.id)), org: org.slug })
+  },
+  Issue: {
+    latestEvent: async (issue: IssueParent, _: unknown, ctx: Context) => await ctx.dataSources.sentry.latestEvent(issue.org, issue.id),
+    events: async (issue: IssueParent, args: { first: number }, ctx: Context) => ({ nodes: await ctx.dataSources.sentry.events(issue.org, issue.id, args.first) })
+  }
+}
+
+const server = new ApolloServer<Context>({ typeDefs, resolvers })
+const { url } = await startStandaloneServer(server, {
+  listen: { port: Number(process.env.PORT ?? 0), host: '127.0.0.1' },
+  // One data source per request, as Apollo's docs do (its request deduplication is per instance).
+  context: async () => ({ dataSources: { sentry: new SentryAPI() } })
+})
+console.log(`apollo listening at ${url.replace(/\/$/, '').replace('localhost', '127.0.0.1')}`)
