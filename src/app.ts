@@ -9,6 +9,7 @@ import databasePlugin from './plugins/database.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import sessionPlugin from './plugins/session.js'
+import authPlugin from './auth/plugin.js'
 import securityPlugin from './plugins/security.js'
 import sentryOAuthPlugin from './plugins/sentry-oauth.js'
 import connectRoutes from './routes/connect.js'
@@ -56,6 +57,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(databasePlugin, { store })
   await app.register(errorHandlerPlugin)
   await app.register(sessionPlugin, { config })
+  await app.register(authPlugin, { config, now: deps.now })
   await app.register(sentryOAuthPlugin, { config, now: deps.now })
   await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? noopSignals })
   // onClose hooks run in reverse order of registration: this one, registered after the Sentry

@@ -86,6 +86,27 @@ export interface Config {
   /** Optional application pages for Sentry's registration form. */
   privacyPolicyUrl: string | undefined
   termsUrl: string | undefined
+  /** Which identities /graphql and the connect endpoints accept (AUTH_MODE). */
+  authMode: AuthMode
+  /** Bearer JWT settings; null when AUTH_MODE=session. */
+  jwt: JwtConfig | null
+  /** SameSite of the session cookie (SESSION_COOKIE_SAMESITE). */
+  sessionCookieSameSite: 'lax' | 'strict' | 'none'
+}
+
+export type AuthMode = 'session' | 'jwt' | 'both'
+
+/** Platform identity by bearer JWT (issue 13): one key source, the expected issuer and audience. */
+export interface JwtConfig {
+  /** The platform's JWKS (RS256, PS256, ES256, EdDSA); exclusive with `secret`. */
+  jwksUrl: string | undefined
+  /** HS256 secret (≥ 32 bytes) for a platform backend that signs its own tokens. */
+  secret: string | undefined
+  issuer: string
+  /** One audience, or several separated by commas (a token must name one of them). */
+  audience: string[]
+  /** The claim that names the user (default `sub`). */
+  userClaim: string
 }
 
 export interface PostgresConfig {
@@ -314,6 +335,9 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     tokenKeyRaw ??= generated.tokenEncryptionKey
   }
   const tokenKeys = parseTokenKeys(tokenKeyRaw)
+  const allowedOrigins = parseOrigins(read(env, 'ALLOWED_ORIGINS'))
+  const { authMode, jwt } = parseAuth(env)
+  const sessionCookieSameSite = parseSameSite(env, publicUrl, allowedOrigins)
 
   const upstreamConnectTimeoutMs = int(env, 'SENTRY_CONNECT_TIMEOUT_MS', 5000, 100, 120000)
   const upstreamRequestTimeoutMs = int(env, 'SENTRY_REQUEST_TIMEOUT_MS', 15000, 100, 300000)
@@ -346,7 +370,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     logLevel,
     nodeEnv,
     production,
-    allowedOrigins: parseOrigins(read(env, 'ALLOWED_ORIGINS')),
+    allowedOrigins,
     refreshWindowSeconds: int(env, 'SENTRY_REFRESH_WINDOW_SECONDS', 300, 0, 30 * 86400),
     rateLimitWaitBudgetMs,
     upstreamConnectTimeoutMs,
@@ -365,7 +389,10 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     graphqlApqMaxBytes: int(env, 'GRAPHQL_APQ_MAX_BYTES', 5_000_000, 0, 1_000_000_000),
     graphiql: bool(env, 'GRAPHIQL', true),
     privacyPolicyUrl: optionalUrl(env, 'PRIVACY_POLICY_URL'),
-    termsUrl: optionalUrl(env, 'TERMS_URL')
+    termsUrl: optionalUrl(env, 'TERMS_URL'),
+    authMode,
+    jwt,
+    sessionCookieSameSite
   }
 }
 
@@ -373,6 +400,75 @@ function optionalPath (env: Env, name: string, cwd: string): string | undefined 
   const raw = read(env, name)
   if (raw === undefined) return undefined
   return isAbsolute(raw) ? raw : resolve(cwd, raw)
+}
+
+/**
+ * AUTH_MODE and the AUTH_JWT_* settings. Without JWT settings the default is `session`; with
+ * them, `jwt`. `jwt` and `both` need a key source (AUTH_JWKS_URL or AUTH_JWT_SECRET, not both),
+ * AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE.
+ */
+function parseAuth (env: Env): { authMode: AuthMode, jwt: JwtConfig | null } {
+  const jwksRaw = read(env, 'AUTH_JWKS_URL')
+  const secret = read(env, 'AUTH_JWT_SECRET')
+  const issuer = read(env, 'AUTH_JWT_ISSUER')
+  const audienceRaw = read(env, 'AUTH_JWT_AUDIENCE')
+  const userClaim = read(env, 'AUTH_JWT_USER_CLAIM') ?? 'sub'
+  const modeRaw = read(env, 'AUTH_MODE')
+  const anyJwt = jwksRaw !== undefined || secret !== undefined
+  if (modeRaw !== undefined && modeRaw !== 'session' && modeRaw !== 'jwt' && modeRaw !== 'both') {
+    throw new ConfigError('AUTH_MODE', `"${modeRaw}" is not a mode; use session, jwt or both.`)
+  }
+  const authMode: AuthMode = modeRaw ?? (anyJwt ? 'jwt' : 'session')
+  if (authMode === 'session') {
+    if (anyJwt) {
+      throw new ConfigError('AUTH_MODE', 'is "session" but AUTH_JWKS_URL or AUTH_JWT_SECRET is set; use AUTH_MODE=jwt or both, or remove the JWT settings.')
+    }
+    return { authMode, jwt: null }
+  }
+  if (!anyJwt) {
+    throw new ConfigError('AUTH_JWKS_URL', `is required with AUTH_MODE=${authMode}; set the platform's JWKS URL, or AUTH_JWT_SECRET for HS256 tokens.`)
+  }
+  if (jwksRaw !== undefined && secret !== undefined) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is set together with AUTH_JWKS_URL; keep one key source: the JWKS (asymmetric keys) or the secret (HS256).')
+  }
+  let jwksUrl: string | undefined
+  if (jwksRaw !== undefined) {
+    let u: URL
+    try {
+      u = new URL(jwksRaw)
+    } catch {
+      throw new ConfigError('AUTH_JWKS_URL', `"${jwksRaw}" is not a URL; use the absolute https URL of the platform's JWKS.`)
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ConfigError('AUTH_JWKS_URL', `"${jwksRaw}" must use https (or http for a local JWKS).`)
+    jwksUrl = u.href
+  }
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', `is ${Buffer.byteLength(secret)} bytes; HS256 needs at least 32 (openssl rand -base64 48).`)
+  }
+  if (issuer === undefined) throw new ConfigError('AUTH_JWT_ISSUER', 'is required with JWT identity; set the `iss` your platform puts in its tokens.')
+  if (audienceRaw === undefined) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is required with JWT identity; set the `aud` your platform issues tokens for (this gateway).')
+  const audience = audienceRaw.split(',').map(a => a.trim()).filter(a => a !== '')
+  if (!/^[A-Za-z_][\w.:/-]{0,63}$/.test(userClaim)) {
+    throw new ConfigError('AUTH_JWT_USER_CLAIM', `"${userClaim}" is not a claim name; use a name such as sub or email.`)
+  }
+  return { authMode, jwt: { jwksUrl, secret, issuer, audience, userClaim } }
+}
+
+/** SESSION_COOKIE_SAMESITE: `none` needs an https PUBLIC_URL (Secure cookies) and ALLOWED_ORIGINS. */
+function parseSameSite (env: Env, publicUrl: string, allowedOrigins: string[]): 'lax' | 'strict' | 'none' {
+  const raw = read(env, 'SESSION_COOKIE_SAMESITE')?.toLowerCase() ?? 'lax'
+  if (raw !== 'lax' && raw !== 'strict' && raw !== 'none') {
+    throw new ConfigError('SESSION_COOKIE_SAMESITE', `"${raw}" is not a SameSite value; use lax, strict or none.`)
+  }
+  if (raw === 'none') {
+    if (!publicUrl.startsWith('https:')) {
+      throw new ConfigError('SESSION_COOKIE_SAMESITE', 'is "none", which browsers accept only on Secure cookies; set an https PUBLIC_URL.')
+    }
+    if (allowedOrigins.length === 0) {
+      throw new ConfigError('SESSION_COOKIE_SAMESITE', 'is "none" but ALLOWED_ORIGINS is empty; list the sites that may call the gateway with the cookie.')
+    }
+  }
+  return raw
 }
 
 function optionalUrl (env: Env, name: string): string | undefined {

@@ -50,8 +50,8 @@ export class GatewayError extends Error {
 
 export const isGatewayError = (err: unknown): err is GatewayError => err instanceof GatewayError
 
-export const unauthenticated = (): GatewayError =>
-  new GatewayError('UNAUTHENTICATED', 'No platform session: sign in first.')
+export const unauthenticated = (message = 'No platform session: sign in first.', extensions: Record<string, unknown> = {}): GatewayError =>
+  new GatewayError('UNAUTHENTICATED', message, extensions)
 
 export const notConnected = (what = 'this organization'): GatewayError =>
   new GatewayError('NOT_CONNECTED', `None of your Sentry connections reaches ${what}. Connect to Sentry first.`)

@@ -1,21 +1,55 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { Store } from './db/store.js'
 
 /**
- * Platform identity, behind one function so a platform's own login can take its place.
- * Today the secure session holds the user id, and the first visit creates the user.
+ * Platform identity, in one place (issue 13). A request is one platform user, from either:
+ *  - a bearer JWT (AUTH_MODE=jwt or both): verified in src/auth/plugin.ts before the route runs,
+ *    the user being (issuer, user claim); a bad token is refused there with 401 and never falls
+ *    back to the cookie;
+ *  - the session cookie (AUTH_MODE=session or both, when no Authorization header was sent): the
+ *    user id and the user's session generation, so a revoked or rotated cookie is refused.
+ * With AUTH_MODE=both the bearer token wins when present.
  */
-export async function currentUserId (request: FastifyRequest, store: Store): Promise<string | null> {
-  const id = request.session.get('userId')
-  if (typeof id !== 'string') return null
-  return (await store.getUser(id)) === null ? null : id
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The user of a verified bearer token (set by the auth plugin), or null. */
+    bearerUserId: string | null
+  }
 }
 
-/** Like currentUserId, but creates the platform user (and its session) on the first visit. */
-export async function ensureUserId (request: FastifyRequest, _reply: FastifyReply, store: Store): Promise<string> {
-  const existing = await currentUserId(request, store)
-  if (existing !== null) return existing
-  const user = await store.createUser()
-  request.session.set('userId', user.id)
-  return user.id
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    /** The user's session generation when the cookie was issued (missing = 0). */
+    gen: number
+  }
+}
+
+/** The platform user of the session cookie, or null (no cookie, unknown user, revoked or rotated cookie). */
+export async function sessionUserId (request: FastifyRequest, store: Store): Promise<string | null> {
+  if (request.server.authMode === 'jwt') return null
+  const id = request.session.get('userId')
+  if (typeof id !== 'string') return null
+  const user = await store.getUser(id)
+  if (user === null || user.issuer !== null) return null
+  const gen = request.session.get('gen') ?? 0
+  return gen === user.sessionGeneration ? id : null
+}
+
+/** The platform user of this request: the bearer token's when one was verified, else the cookie's. */
+export async function currentUserId (request: FastifyRequest, store: Store): Promise<string | null> {
+  if (request.bearerUserId !== null) return request.bearerUserId
+  return await sessionUserId(request, store)
+}
+
+/**
+ * Signs the browser in as `userId` after a connection was made: the user's session generation
+ * is bumped, so every other cookie of this user (one planted by a sibling site, or copied before
+ * the connection) stops working, and this browser gets a fresh cookie and CSRF token.
+ */
+export async function rotateSession (request: FastifyRequest, store: Store, userId: string): Promise<void> {
+  const gen = await store.revokeSessions(userId)
+  request.session.set('userId', userId)
+  request.session.set('gen', gen ?? 0)
+  request.session.set('csrfToken', undefined)
 }

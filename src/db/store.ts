@@ -8,7 +8,54 @@ export type ConnectionStatus = 'ACTIVE' | 'REVOKED'
 
 export interface UserRecord {
   id: string
+  /** For a platform (JWT) user: the token's issuer and user-claim value. Null for a cookie-session user. */
+  issuer: string | null
+  subject: string | null
+  /** Written into the user's session cookies; a cookie of an older generation is refused. */
+  sessionGeneration: number
   createdAt: Date
+}
+
+/** Where a connect flow started from and where its result goes. */
+export interface ConnectTarget {
+  /** A validated same-origin path to land on afterwards (redirect mode). */
+  returnTo: string
+  mode: 'redirect' | 'popup'
+  /** Popup mode: the one origin the result may be posted to (ours, or one of ALLOWED_ORIGINS). */
+  messageOrigin: string
+}
+
+export interface ConnectSessionInput extends ConnectTarget {
+  /** SHA-256 (base64url) of the one-time token; the token itself is never stored. */
+  tokenHash: string
+  userId: string
+  expiresAt: Date
+}
+
+export interface ConnectSessionRecord extends ConnectTarget {
+  userId: string
+  expiresAt: Date
+}
+
+export type TakeConnectSessionResult =
+  | { status: 'ok', session: ConnectSessionRecord }
+  | { status: 'used' | 'expired', session: ConnectSessionRecord }
+  | { status: 'unknown', session: null }
+
+export interface ConnectFlowInput extends ConnectTarget {
+  /** SHA-256 (base64url) of the OAuth `state`. */
+  stateHash: string
+  /** The platform user the connection will belong to; null: create one on success. */
+  userId: string | null
+  /** Started by the session cookie, or by a connect session (the cookie is then left alone). */
+  via: 'cookie' | 'connect-session'
+  expiresAt: Date
+}
+
+export interface ConnectFlowRecord extends ConnectTarget {
+  userId: string | null
+  via: 'cookie' | 'connect-session'
+  expiresAt: Date
 }
 
 export interface SentryUserInfo {
@@ -77,6 +124,20 @@ export interface Store {
   ping (): Promise<void>
   createUser (): Promise<UserRecord>
   getUser (id: string): Promise<UserRecord | null>
+  /** The platform user (issuer, subject), created on first sight; two issuers never share a user. */
+  ensureUserByIdentity (issuer: string, subject: string): Promise<UserRecord>
+  /** The platform user (issuer, subject), or null when it was never seen. */
+  findUserByIdentity (issuer: string, subject: string): Promise<UserRecord | null>
+  /** Bumps the user's session generation (every earlier session cookie is refused); returns the new one. */
+  revokeSessions (userId: string): Promise<number | null>
+  /** Stores a one-time connect session (and deletes expired ones). */
+  createConnectSession (input: ConnectSessionInput): Promise<void>
+  /** Marks the connect session used, once: a second take answers `used`. */
+  takeConnectSession (tokenHash: string, now: Date): Promise<TakeConnectSessionResult>
+  /** Stores the server-side half of an OAuth flow (and deletes expired ones). */
+  saveConnectFlow (input: ConnectFlowInput): Promise<void>
+  /** Deletes and returns the flow: single-use, whatever the outcome. Null when unknown or already taken. */
+  takeConnectFlow (stateHash: string): Promise<ConnectFlowRecord | null>
   /**
    * Creates the connection, or updates the existing one of the same platform user, Sentry user
    * and scoping organization: status becomes ACTIVE, tokens and organizations are replaced.

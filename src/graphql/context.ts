@@ -27,7 +27,11 @@ export class RequestGateway {
   async userId (): Promise<string> {
     this.#userId ??= currentUserId(this.#request, this.#app.store)
     const id = await this.#userId
-    if (id === null) throw unauthenticated()
+    if (id === null) {
+      throw this.#app.authMode === 'jwt'
+        ? unauthenticated('No bearer token: send Authorization: Bearer <JWT> signed by your platform.', { reason: 'missing token' })
+        : unauthenticated()
+    }
     return id
   }
 

@@ -12,13 +12,19 @@ declare module '@fastify/secure-session' {
 }
 
 export const SESSION_COOKIE = 'gateway_session'
+/** Over https the cookie is `__Host-` prefixed: Secure, Path=/, no Domain, so a sibling subdomain cannot set it. */
+export const HOST_SESSION_COOKIE = '__Host-gateway_session'
+
+export function sessionCookieName (config: Config): string {
+  return config.publicUrl.startsWith('https:') ? HOST_SESSION_COOKIE : SESSION_COOKIE
+}
 
 /** Derives the 32-byte secure-session key from SESSION_SECRET (any length ≥ 32 characters). */
 export function sessionKeyFrom (secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'sentry-graphql-gateway', 'secure-session key v1', 32))
 }
 
-/** Cookies are httpOnly and SameSite=Lax; Secure when PUBLIC_URL is https or in production. */
+/** Cookies are httpOnly, SameSite per SESSION_COOKIE_SAMESITE (lax by default); Secure when PUBLIC_URL is https or in production. */
 export function cookieSecure (config: Config): boolean {
   return config.production || config.publicUrl.startsWith('https:')
 }
@@ -26,13 +32,13 @@ export function cookieSecure (config: Config): boolean {
 export default fp(async function sessionPlugin (app: FastifyInstance, opts: { config: Config }) {
   await app.register(secureSession, {
     key: sessionKeyFrom(opts.config.sessionSecret),
-    cookieName: SESSION_COOKIE,
+    cookieName: sessionCookieName(opts.config),
     expiry: 30 * 24 * 3600,
     cookie: {
       path: '/',
       httpOnly: true,
-      sameSite: 'lax',
-      secure: cookieSecure(opts.config)
+      sameSite: opts.config.sessionCookieSameSite,
+      secure: cookieSecure(opts.config) || opts.config.sessionCookieSameSite === 'none'
     }
   })
 }, { name: 'session', dependencies: ['database'] })

@@ -1,10 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import formbody from '@fastify/formbody'
 import type { Config } from '../config.js'
-import { currentUserId, ensureUserId } from '../identity.js'
+import { currentUserId, rotateSession, sessionUserId } from '../identity.js'
 import {
   describeTokenError, readTokenResponse, takeConnectFlow,
-  VERIFIER_COOKIE, STATE_COOKIE, type PendingFlow
+  VERIFIER_COOKIE, STATE_COOKIE, type ConnectIntent, type PendingFlow
 } from '../plugins/sentry-oauth.js'
 import { CALLBACK_PATH } from '../pages/registration.js'
 import { renderMessage, type PopupMessage } from '../pages/message.js'
@@ -48,6 +49,20 @@ const STATE_WORDS: Record<'missing' | 'no-flow' | 'mismatch' | 'expired', string
   'no-flow': 'No connection was in progress in this browser: it already finished, or it was started in another browser or session.',
   mismatch: 'Sentry’s answer does not belong to the connection started in this browser.',
   expired: 'The connection took longer than 10 minutes, so it expired.'
+}
+
+/** A connect session (POST /connect/sessions) is valid this long (the pattern of Nango's connect sessions). */
+export const CONNECT_SESSION_TTL_MS = 10 * 60 * 1000
+
+/** Connect-session tokens are stored as their SHA-256, never in clear. */
+export const connectSessionHash = (token: string): string => createHash('sha256').update(token).digest('base64url')
+
+const SESSION_WORDS: Record<'invalid_session' | 'session_used' | 'session_expired' | 'session_other_user' | 'session_required', string> = {
+  invalid_session: 'This connect link is not valid: it was not issued by this gateway, or it was altered.',
+  session_used: 'This connect link was already used. Links work once; start again from your app.',
+  session_expired: 'This connect link expired (links are valid for 10 minutes). Start again from your app.',
+  session_other_user: 'This connect link was issued for another user than the one signed in to this browser, so it was refused.',
+  session_required: 'On this gateway, connections start from your app: it asks for a connect link (POST /connect/sessions) and opens it.'
 }
 
 const AUTHORIZE_ERROR_WORDS: Record<string, string> = {
@@ -100,30 +115,56 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
         continueLabel: 'Setup'
       }))
     }
-    const returnTo = safeReturnTo(query.returnTo, publicOrigin)
-    if (returnTo === null) {
-      return fail(reply, null, 400, 'invalid_return_to', 'The address to return to after connecting is not a page of this gateway, so it was refused.')
-    }
-    const mode = query.mode
-    if (mode !== undefined && mode !== 'popup' && mode !== 'redirect') {
-      return fail(reply, null, 400, 'invalid_mode', 'The connection mode must be "popup" or "redirect".')
-    }
-    let messageOrigin = publicOrigin
-    if (query.origin !== undefined) {
-      if (typeof query.origin !== 'string' || (query.origin !== publicOrigin && !config.allowedOrigins.includes(query.origin))) {
-        return fail(reply, null, 400, 'invalid_origin', 'The page that opened this window is not one this gateway may report to.')
+    let intent: ConnectIntent
+    if (query.session !== undefined) {
+      // A one-time link from POST /connect/sessions: the flow is for the link's platform user.
+      const taken = typeof query.session === 'string' && /^[A-Za-z0-9_-]{20,128}$/.test(query.session) && app.jwtVerifier !== null
+        ? await app.store.takeConnectSession(connectSessionHash(query.session), new Date(now()))
+        : { status: 'unknown' as const, session: null }
+      const target = taken.session === null ? null : { ...taken.session, via: 'connect-session' as const, expiresAt: taken.session.expiresAt.getTime() }
+      if (taken.status !== 'ok') {
+        const code = taken.status === 'unknown' ? 'invalid_session' : taken.status === 'used' ? 'session_used' : 'session_expired'
+        request.log.warn({ reason: code }, 'sentry connect: connect session refused')
+        return fail(reply, target, 400, code, `${SESSION_WORDS[code]} Nothing was stored.`)
       }
-      messageOrigin = query.origin
+      const session = taken.session
+      // In AUTH_MODE=both, a browser signed in (cookie) as another platform user may not carry it.
+      const cookieUser = await sessionUserId(request, app.store)
+      if (cookieUser !== null && cookieUser !== session.userId) {
+        request.log.warn({ reason: 'session_other_user' }, 'sentry connect: connect session refused')
+        return fail(reply, target, 400, 'session_other_user', `${SESSION_WORDS.session_other_user} Nothing was stored.`)
+      }
+      intent = { returnTo: session.returnTo, mode: session.mode, messageOrigin: session.messageOrigin, userId: session.userId, via: 'connect-session' }
+    } else {
+      if (app.authMode === 'jwt') {
+        return fail(reply, null, 400, 'session_required', SESSION_WORDS.session_required)
+      }
+      const returnTo = safeReturnTo(query.returnTo, publicOrigin)
+      if (returnTo === null) {
+        return fail(reply, null, 400, 'invalid_return_to', 'The address to return to after connecting is not a page of this gateway, so it was refused.')
+      }
+      const mode = query.mode
+      if (mode !== undefined && mode !== 'popup' && mode !== 'redirect') {
+        return fail(reply, null, 400, 'invalid_mode', 'The connection mode must be "popup" or "redirect".')
+      }
+      let messageOrigin = publicOrigin
+      if (query.origin !== undefined) {
+        if (typeof query.origin !== 'string' || (query.origin !== publicOrigin && !config.allowedOrigins.includes(query.origin))) {
+          return fail(reply, null, 400, 'invalid_origin', 'The page that opened this window is not one this gateway may report to.')
+        }
+        messageOrigin = query.origin
+      }
+      // No user row yet for a browser that never connected: it is created when the connection is made.
+      intent = { returnTo, mode: mode === 'popup' ? 'popup' : 'redirect', messageOrigin, userId: await sessionUserId(request, app.store), via: 'cookie' }
     }
-    await ensureUserId(request, reply, app.store)
-    request.sentryConnectIntent = { returnTo, mode: mode === 'popup' ? 'popup' : 'redirect', messageOrigin }
+    request.sentryConnectIntent = intent
     const authorizationUri = await app.sentryOAuth2.generateAuthorizationUri(request, reply)
     return reply.header('Cache-Control', 'no-store').redirect(authorizationUri, 302)
   })
 
   app.get(CALLBACK_PATH, { helmet: KEEP_OPENER }, async (request, reply) => {
     const query = request.query as Record<string, unknown>
-    const check = takeConnectFlow(request, now())
+    const check = await takeConnectFlow(request, app.store, config, now())
     if (!check.ok) {
       clearOAuthCookies(reply)
       request.log.warn({ reason: check.reason }, 'sentry connect: state check failed')
@@ -172,7 +213,19 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
       return fail(reply, flow, 424, 'organizations_unavailable', 'Sentry issued a token, but listing your organizations with it failed, so nothing was stored. Please try again in a moment.')
     }
 
-    const userId = await ensureUserId(request, reply, app.store)
+    // The connection belongs to the user the flow was started for. A browser without a user gets
+    // one now; a cookie flow then rotates the session (fixation), a connect-session flow leaves
+    // the browser's cookie alone (the popup's browser is not the platform user's identity).
+    let userId = flow.userId
+    if (userId !== null && await app.store.getUser(userId) === null) userId = null
+    if (userId === null) {
+      /* c8 ignore next 3 -- a connect session's user is deleted only by an operator mid-flow */
+      if (flow.via === 'connect-session') {
+        return fail(reply, flow, 400, 'invalid_session', `${SESSION_WORDS.invalid_session} Nothing was stored.`)
+      }
+      userId = (await app.store.createUser()).id
+    }
+    if (flow.via === 'cookie') await rotateSession(request, app.store, userId)
     const connection = await app.store.saveConnection({
       userId,
       sentryUser: exchanged.sentryUser,
@@ -192,6 +245,52 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
     }
     return reply.header('Cache-Control', 'no-store').redirect(flow.returnTo === '/' ? '/?connected=1' : flow.returnTo, 303)
   })
+
+  if (app.jwtVerifier !== null) {
+    /**
+     * POST /connect/sessions (bearer JWT; JSON `{ returnTo?, origin? }`): a one-time connect URL,
+     * valid 10 minutes, bound to the token's platform user. With `origin` (ours or one of
+     * ALLOWED_ORIGINS) the flow runs in popup mode and posts its result there; without it, it
+     * redirects to `returnTo` (a page of this gateway) at the end.
+     */
+    app.post('/connect/sessions', async (request, reply) => {
+      const userId = request.bearerUserId
+      if (userId === null) {
+        return reply.code(401).header('www-authenticate', 'Bearer').header('cache-control', 'no-store')
+          .send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <JWT> signed by your platform.', reason: 'missing token' })
+      }
+      const body = request.body ?? {}
+      const bad = (message: string): FastifyReply => reply.code(400).send({ error: 'BAD_USER_INPUT', message })
+      if (typeof body !== 'object' || Array.isArray(body)) return bad('The body must be a JSON object: { "returnTo"?: string, "origin"?: string }.')
+      const fields = body as Record<string, unknown>
+      const unknown = Object.keys(fields).filter(k => k !== 'returnTo' && k !== 'origin')
+      if (unknown.length > 0) return bad(`Unknown field(s): ${unknown.slice(0, 5).map(k => JSON.stringify(k.slice(0, 40))).join(', ')}; only returnTo and origin are accepted.`)
+      const returnTo = safeReturnTo(fields.returnTo, publicOrigin)
+      if (returnTo === null) return bad('returnTo must be a path of this gateway (starting with a single "/").')
+      let messageOrigin = publicOrigin
+      if (fields.origin !== undefined) {
+        if (typeof fields.origin !== 'string' || (fields.origin !== publicOrigin && !config.allowedOrigins.includes(fields.origin))) {
+          return bad('origin must be this gateway\'s origin or one of ALLOWED_ORIGINS.')
+        }
+        messageOrigin = fields.origin
+      }
+      const token = randomBytes(32).toString('base64url')
+      const expiresAt = new Date(now() + CONNECT_SESSION_TTL_MS)
+      await app.store.createConnectSession({
+        tokenHash: connectSessionHash(token),
+        userId,
+        returnTo,
+        mode: fields.origin === undefined ? 'redirect' : 'popup',
+        messageOrigin,
+        expiresAt
+      })
+      request.log.info('connect session created')
+      return reply.code(201).header('cache-control', 'no-store').send({
+        url: `${config.publicUrl}/connect/sentry?session=${token}`,
+        expiresAt: expiresAt.toISOString()
+      })
+    })
+  }
 
   app.post('/connections/:id/disconnect', async (request, reply) => {
     const { id } = request.params as { id: string }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
-import { ensureUserId } from '../identity.js'
+import { currentUserId } from '../identity.js'
 import { renderHome } from '../pages/home.js'
 import { renderSetup } from '../pages/setup.js'
 import { registrationValues, sentryAuthorizedApplicationsUrl } from '../pages/registration.js'
@@ -24,9 +24,9 @@ export default async function pageRoutes (app: FastifyInstance, opts: PageRoutes
   const now = opts.now ?? Date.now
 
   app.get('/', async (request, reply) => {
-    // The first visit creates the platform user (src/identity.ts is the one place that decides).
-    const userId = await ensureUserId(request, reply, app.store)
-    const connections = await app.store.listConnections(userId)
+    // A visit creates no user: the platform user is created when the browser first connects.
+    const userId = await currentUserId(request, app.store)
+    const connections = userId === null ? [] : await app.store.listConnections(userId)
     const q = request.query as Record<string, unknown>
     const page = renderHome({
       scopes: config.sentryScopes,

@@ -2,6 +2,7 @@ import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { BrowserLike, decodeEntities } from './client.js'
 import { countRows, runConnect } from './flow.js'
+import { stateHash } from '../../src/plugins/sentry-oauth.js'
 
 const cookieLines = (h: string | string[] | undefined): string[] => h === undefined ? [] : Array.isArray(h) ? h : [h]
 
@@ -43,10 +44,13 @@ t.test('over https: Secure cookies, __Host- OAuth cookies, HSTS and upgrade-inse
   const home = await app.inject({ method: 'GET', url: '/' })
   t.match(String(home.headers['content-security-policy']), /upgrade-insecure-requests/)
   t.match(String(home.headers['strict-transport-security']), /max-age=15552000/)
-  const session = cookieLines(home.headers['set-cookie']).find(c => c.startsWith('gateway_session=')) ?? ''
+  // Over https the session cookie is __Host- prefixed (issue 10 defect 6): Secure, Path=/, no Domain.
+  const session = cookieLines(home.headers['set-cookie']).find(c => c.startsWith('__Host-gateway_session=')) ?? ''
   t.match(session, /; Secure/i)
   t.match(session, /HttpOnly/i)
   t.match(session, /SameSite=Lax/i)
+  t.match(session, /Path=\/(;|$)/)
+  t.notMatch(session, /Domain=/i)
   const start = await app.inject({ method: 'GET', url: '/connect/sentry', headers: { cookie: session.split(';')[0] ?? '' } })
   t.equal(start.statusCode, 302)
   t.equal(new URL(String(start.headers.location)).searchParams.get('redirect_uri'), 'https://gw.example.com/oauth/sentry/callback')
@@ -152,12 +156,13 @@ t.test('served assets, the setup page, and a callback without any session', asyn
   t.match(setup.body, /<code>http:\/\/localhost:\d+<\/code><br><code>https:\/\/app\.example\.com<\/code>/, 'every allowed origin listed')
 
   // Anything else calling the plugin's generateAuthorizationUri gets a plain flow back to "/".
-  const session = new Map<string, unknown>()
-  const fakeRequest = { sentryConnectIntent: null, session: { set: (k: string, v: unknown) => { session.set(k, v) } }, query: {} }
+  const fakeRequest = { sentryConnectIntent: null, query: {} }
   const fakeReply = { setCookie: () => fakeReply }
   const uri = await app.sentryOAuth2.generateAuthorizationUri(fakeRequest as never, fakeReply as never)
   t.match(uri, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\/\?/)
-  t.match(session.get('sentryConnect'), { returnTo: '/', mode: 'redirect', messageOrigin: new URL(config.publicUrl).origin, state: new URL(uri).searchParams.get('state') })
+  // The flow is kept server-side under the hash of its state.
+  const flow = await app.store.takeConnectFlow(stateHash(new URL(uri).searchParams.get('state') ?? ''))
+  t.match(flow, { returnTo: '/', mode: 'redirect', messageOrigin: new URL(config.publicUrl).origin, userId: null, via: 'cookie' })
 
   const cb = await app.inject({ method: 'GET', url: '/oauth/sentry/callback?code=abc&state=def' })
   t.equal(cb.statusCode, 400)

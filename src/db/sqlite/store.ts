@@ -6,11 +6,12 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import { runMigrations } from './migrate.js'
 import {
-  usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable
+  usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable,
+  connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult
 } from '../store.js'
 
 export interface SqliteStoreOptions {
@@ -22,6 +23,17 @@ export interface SqliteStoreOptions {
 }
 
 type ConnectionRow = typeof sentryConnectionsTable.$inferSelect
+type UserRow = typeof usersTable.$inferSelect
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  issuer: row.issuer,
+  subject: row.subject,
+  sessionGeneration: row.sessionGeneration,
+  createdAt: new Date(row.createdAt)
+})
+
+const asMode = (mode: string): 'redirect' | 'popup' => mode === 'popup' ? 'popup' : 'redirect'
 type TokenRow = typeof sentryTokensTable.$inferSelect
 
 /** Additional authenticated data: binds a ciphertext to its row and column. */
@@ -88,6 +100,9 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
   // The reads every GraphQL request makes (user, connections, tokens) are prepared once: building
   // and preparing them per call was about a third of the gateway's CPU in the benchmark.
   const userById = db.select().from(usersTable).where(eq(usersTable.id, sql.placeholder('id'))).prepare()
+  const userByIdentity = db.select().from(usersTable).where(and(
+    eq(usersTable.issuer, sql.placeholder('issuer')), eq(usersTable.subject, sql.placeholder('subject'))
+  )).prepare()
   const connectionsOfUser = db.select().from(sentryConnectionsTable)
     .where(eq(sentryConnectionsTable.userId, sql.placeholder('userId')))
     .orderBy(sentryConnectionsTable.createdAt).prepare()
@@ -111,14 +126,95 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
     },
 
     async createUser (): Promise<UserRecord> {
-      const user = { id: randomUUID(), createdAt: now() }
+      const user = { id: randomUUID(), issuer: null, subject: null, sessionGeneration: 0, createdAt: now() }
       db.insert(usersTable).values(user).run()
-      return { id: user.id, createdAt: new Date(user.createdAt) }
+      return toUser(user)
     },
 
     async getUser (id) {
       const row = userById.get({ id })
-      return row === undefined ? null : { id: row.id, createdAt: new Date(row.createdAt) }
+      return row === undefined ? null : toUser(row)
+    },
+
+    async findUserByIdentity (issuer, subject) {
+      const row = userByIdentity.get({ issuer, subject })
+      return row === undefined ? null : toUser(row)
+    },
+
+    async ensureUserByIdentity (issuer, subject) {
+      const existing = userByIdentity.get({ issuer, subject })
+      if (existing !== undefined) return toUser(existing)
+      db.insert(usersTable).values({ id: randomUUID(), issuer, subject, sessionGeneration: 0, createdAt: now() })
+        .onConflictDoNothing().run()
+      const row = userByIdentity.get({ issuer, subject })
+      /* c8 ignore next: the row was inserted (or already there) just above */
+      if (row === undefined) throw new Error('user vanished after insert')
+      return toUser(row)
+    },
+
+    async revokeSessions (userId) {
+      const row = db.update(usersTable).set({ sessionGeneration: sql`${usersTable.sessionGeneration} + 1` })
+        .where(eq(usersTable.id, userId)).returning({ generation: usersTable.sessionGeneration }).get()
+      return row?.generation ?? null
+    },
+
+    async createConnectSession (input) {
+      const t = now()
+      db.transaction(tx => {
+        tx.delete(connectSessionsTable).where(lt(connectSessionsTable.expiresAt, t - 24 * 3600_000)).run()
+        tx.insert(connectSessionsTable).values({
+          tokenHash: input.tokenHash,
+          userId: input.userId,
+          returnTo: input.returnTo,
+          mode: input.mode,
+          messageOrigin: input.messageOrigin,
+          expiresAt: input.expiresAt.getTime(),
+          usedAt: null,
+          createdAt: t
+        }).run()
+      }, { behavior: 'immediate' })
+    },
+
+    async takeConnectSession (tokenHash, at) {
+      return db.transaction((tx): TakeConnectSessionResult => {
+        const row = tx.select().from(connectSessionsTable).where(eq(connectSessionsTable.tokenHash, tokenHash)).get()
+        if (row === undefined) return { status: 'unknown', session: null }
+        const session = { userId: row.userId, returnTo: row.returnTo, mode: asMode(row.mode), messageOrigin: row.messageOrigin, expiresAt: new Date(row.expiresAt) }
+        if (row.usedAt !== null) return { status: 'used', session }
+        // Used or not, an expired session is spent too.
+        tx.update(connectSessionsTable).set({ usedAt: at.getTime() }).where(eq(connectSessionsTable.tokenHash, tokenHash)).run()
+        return { status: row.expiresAt <= at.getTime() ? 'expired' : 'ok', session }
+      }, { behavior: 'immediate' })
+    },
+
+    async saveConnectFlow (input) {
+      const t = now()
+      db.transaction(tx => {
+        tx.delete(connectFlowsTable).where(lt(connectFlowsTable.expiresAt, t)).run()
+        tx.insert(connectFlowsTable).values({
+          stateHash: input.stateHash,
+          userId: input.userId,
+          via: input.via,
+          returnTo: input.returnTo,
+          mode: input.mode,
+          messageOrigin: input.messageOrigin,
+          expiresAt: input.expiresAt.getTime(),
+          createdAt: t
+        }).run()
+      }, { behavior: 'immediate' })
+    },
+
+    async takeConnectFlow (stateHash) {
+      const row = db.delete(connectFlowsTable).where(eq(connectFlowsTable.stateHash, stateHash)).returning().get()
+      if (row === undefined) return null
+      return {
+        userId: row.userId,
+        via: row.via === 'connect-session' ? 'connect-session' : 'cookie',
+        returnTo: row.returnTo,
+        mode: asMode(row.mode),
+        messageOrigin: row.messageOrigin,
+        expiresAt: new Date(row.expiresAt)
+      }
     },
 
     async saveConnection (input) {
