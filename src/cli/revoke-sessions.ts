@@ -4,8 +4,7 @@
  * every session cookie issued before is refused; their Sentry connections are kept.
  */
 import { loadConfig, ConfigError } from '../config.js'
-import { createSqliteStore } from '../db/sqlite-store.js'
-import { createTokenCipher } from '../db/token-cipher.js'
+import { openStore } from '../db/open-store.js'
 
 const userId = process.argv[2]
 if (userId === undefined || userId === '' || userId.startsWith('-')) {
@@ -14,7 +13,7 @@ if (userId === undefined || userId === '' || userId.startsWith('-')) {
 }
 try {
   const config = loadConfig(process.env)
-  const store = createSqliteStore({ path: config.databasePath, cipher: createTokenCipher(config.tokenKeys) })
+  const store = await openStore(config, { applicationName: 'sentry-graphql-gateway revoke-sessions' })
   try {
     const generation = await store.revokeSessions(userId)
     if (generation === null) {

@@ -44,7 +44,6 @@ async function jwtGateway (t: Test, env: Record<string, string> = {}, logs?: str
   return { ...gw, key }
 }
 
-
 t.test('every bad token answers 401 UNAUTHENTICATED with a reason, before any database or upstream work', async t => {
   const { url, key, emulator, config, app } = await jwtGateway(t, { AUTH_MODE: 'both' })
   const cookieUser = await connectViewer({ app, emulator } as TestApp)

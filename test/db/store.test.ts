@@ -281,6 +281,57 @@ for (const dialect of [sqlite, postgres]) {
       await t.rejects(b.getTokens(c.id), /key id "k1"/)
     })
 
+    t.test('platform users: (issuer, subject) identities, session generations', async t => {
+      const store = await (await dialect.database(t)).open()
+      const anon = await store.createUser()
+      t.match(anon, { issuer: null, subject: null, sessionGeneration: 0 })
+      t.equal(await store.findUserByIdentity('https://a.example', 'alice'), null)
+      const [a1, a2] = await Promise.all([
+        store.ensureUserByIdentity('https://a.example', 'alice'),
+        store.ensureUserByIdentity('https://a.example', 'alice')
+      ])
+      t.equal(a1.id, a2.id, 'two first sights at once make one user')
+      t.match(a1, { issuer: 'https://a.example', subject: 'alice', sessionGeneration: 0 })
+      t.same(await store.findUserByIdentity('https://a.example', 'alice'), a1)
+      const b = await store.ensureUserByIdentity('https://b.example', 'alice')
+      t.not(b.id, a1.id, 'two issuers never share a user')
+      t.same(await store.getUser(a1.id), a1)
+      t.equal(await store.revokeSessions(anon.id), 1)
+      t.equal(await store.revokeSessions(anon.id), 2)
+      t.equal((await store.getUser(anon.id))?.sessionGeneration, 2)
+      t.equal(await store.revokeSessions('nobody'), null)
+    })
+
+    t.test('connect sessions are single-use and expire', async t => {
+      const store = await (await dialect.database(t)).open()
+      const user = await store.createUser()
+      const now = Date.now()
+      const target = { returnTo: '/x', mode: 'popup' as const, messageOrigin: 'https://app.example.com' }
+      await store.createConnectSession({ tokenHash: 'h1', userId: user.id, expiresAt: new Date(now + 600_000), ...target })
+      await store.createConnectSession({ tokenHash: 'h2', userId: user.id, expiresAt: new Date(now + 600_000), ...target })
+      const takes = await Promise.all([store.takeConnectSession('h1', new Date(now)), store.takeConnectSession('h1', new Date(now))])
+      t.same(takes.map(r => r.status).sort(), ['ok', 'used'], 'two takes at once: exactly one wins')
+      t.match(takes.find(r => r.status === 'ok')?.session, { userId: user.id, ...target })
+      t.equal((await store.takeConnectSession('h1', new Date(now))).status, 'used')
+      t.equal((await store.takeConnectSession('h2', new Date(now + 600_001))).status, 'expired')
+      t.equal((await store.takeConnectSession('h2', new Date(now))).status, 'used', 'an expired take spends it')
+      t.same(await store.takeConnectSession('nope', new Date(now)), { status: 'unknown', session: null })
+    })
+
+    t.test('connect flows are taken once, whatever the outcome', async t => {
+      const store = await (await dialect.database(t)).open()
+      const user = await store.createUser()
+      const expiresAt = new Date(Date.now() + 600_000)
+      await store.saveConnectFlow({ stateHash: 's1', userId: user.id, via: 'connect-session', returnTo: '/', mode: 'redirect', messageOrigin: 'http://gw', expiresAt })
+      await store.saveConnectFlow({ stateHash: 's2', userId: null, via: 'cookie', returnTo: '/y', mode: 'popup', messageOrigin: 'http://gw', expiresAt })
+      const taken = await Promise.all([store.takeConnectFlow('s1'), store.takeConnectFlow('s1')])
+      t.equal(taken.filter(f => f !== null).length, 1, 'two takes at once: one gets it')
+      t.same(taken.find(f => f !== null), { userId: user.id, via: 'connect-session', returnTo: '/', mode: 'redirect', messageOrigin: 'http://gw', expiresAt })
+      t.same(await store.takeConnectFlow('s2'), { userId: null, via: 'cookie', returnTo: '/y', mode: 'popup', messageOrigin: 'http://gw', expiresAt })
+      t.equal(await store.takeConnectFlow('s2'), null)
+      t.equal(await store.takeConnectFlow('unknown'), null)
+    })
+
     t.test('close is idempotent', async t => {
       const store = await (await dialect.database(t)).open()
       await store.close()

@@ -9,11 +9,58 @@ import { pgTable, text, integer, timestamp, primaryKey, uniqueIndex, index } fro
  */
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' })
 
-/** Platform users. Identity is our own; a platform login can replace how the id is obtained. */
+/**
+ * Platform users. A cookie-session user has no issuer/subject (the gateway invented it); a JWT
+ * user is the pair (issuer, value of the user claim), so two issuers never share a user.
+ * `session_generation` is written into every session cookie; bumping it (on connect, or to
+ * revoke) makes every earlier cookie of the user invalid before its 30 days.
+ */
 export const usersTable = pgTable('users', {
   id: text('id').primaryKey(),
+  issuer: text('issuer'),
+  subject: text('subject'),
+  sessionGeneration: integer('session_generation').notNull().default(0),
   createdAt: instant('created_at').notNull()
-})
+}, t => [
+  uniqueIndex('users_identity').on(t.issuer, t.subject)
+])
+
+/**
+ * One-time connect URLs (POST /connect/sessions) for apps that hold a JWT: bound to a platform
+ * user, valid 10 minutes, single-use. Only the SHA-256 of the token is stored.
+ */
+export const connectSessionsTable = pgTable('connect_sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  userId: text('user_id').notNull().references(() => usersTable.id, { onDelete: 'cascade' }),
+  returnTo: text('return_to').notNull(),
+  /** redirect or popup. */
+  mode: text('mode').notNull(),
+  messageOrigin: text('message_origin').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+  usedAt: instant('used_at'),
+  createdAt: instant('created_at').notNull()
+}, t => [
+  index('connect_sessions_expires').on(t.expiresAt)
+])
+
+/**
+ * OAuth flows in progress, keyed by the SHA-256 of their `state`: the server-side half of the
+ * state check, deleted when the callback takes it (so a replayed callback finds nothing).
+ * `user_id` is null for a browser that has no platform user yet (created on success).
+ */
+export const connectFlowsTable = pgTable('connect_flows', {
+  stateHash: text('state_hash').primaryKey(),
+  userId: text('user_id').references(() => usersTable.id, { onDelete: 'cascade' }),
+  /** cookie or connect-session. */
+  via: text('via').notNull(),
+  returnTo: text('return_to').notNull(),
+  mode: text('mode').notNull(),
+  messageOrigin: text('message_origin').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+  createdAt: instant('created_at').notNull()
+}, t => [
+  index('connect_flows_expires').on(t.expiresAt)
+])
 
 /**
  * One connection = one Sentry OAuth grant of one platform user. Reconnecting the same Sentry

@@ -4,12 +4,13 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import {
-  usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable
+  usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable,
+  connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
 import { fromPackageRoot } from '../../paths.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult
 } from '../store.js'
 
 export const PG_MIGRATIONS_FOLDER = fromPackageRoot('drizzle', 'pg')
@@ -57,10 +58,21 @@ export interface PgStoreOptions {
 }
 
 type ConnectionRow = typeof sentryConnectionsTable.$inferSelect
+type UserRow = typeof usersTable.$inferSelect
 type TokenRow = typeof sentryTokensTable.$inferSelect
 
 /** Additional authenticated data: binds a ciphertext to its row and column (same as SQLite's). */
 const aad = (connectionId: string, column: 'access' | 'refresh'): string => `sentry_tokens/${connectionId}/${column}`
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  issuer: row.issuer,
+  subject: row.subject,
+  sessionGeneration: row.sessionGeneration,
+  createdAt: row.createdAt
+})
+
+const asMode = (mode: string): 'redirect' | 'popup' => mode === 'popup' ? 'popup' : 'redirect'
 
 /**
  * Applies the committed drizzle-kit migrations under a session advisory lock held on a
@@ -168,14 +180,93 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
     },
 
     async createUser (): Promise<UserRecord> {
-      const user = { id: randomUUID(), createdAt: at(now()) }
+      const user = { id: randomUUID(), issuer: null, subject: null, sessionGeneration: 0, createdAt: at(now()) }
       await db.insert(usersTable).values(user)
       return user
     },
 
     async getUser (id) {
       const [row] = await db.select().from(usersTable).where(eq(usersTable.id, id))
-      return row === undefined ? null : { id: row.id, createdAt: row.createdAt }
+      return row === undefined ? null : toUser(row)
+    },
+
+    async findUserByIdentity (issuer, subject) {
+      const [row] = await db.select().from(usersTable).where(and(eq(usersTable.issuer, issuer), eq(usersTable.subject, subject)))
+      return row === undefined ? null : toUser(row)
+    },
+
+    async ensureUserByIdentity (issuer, subject) {
+      const [existing] = await db.select().from(usersTable).where(and(eq(usersTable.issuer, issuer), eq(usersTable.subject, subject)))
+      if (existing !== undefined) return toUser(existing)
+      // Two first requests of one user race: the unique index lets one insert, the other reads it.
+      await db.insert(usersTable).values({ id: randomUUID(), issuer, subject, sessionGeneration: 0, createdAt: at(now()) })
+        .onConflictDoNothing()
+      const [row] = await db.select().from(usersTable).where(and(eq(usersTable.issuer, issuer), eq(usersTable.subject, subject)))
+      /* c8 ignore next: the row was inserted (or already there) just above */
+      if (row === undefined) throw new Error('user vanished after insert')
+      return toUser(row)
+    },
+
+    async revokeSessions (userId) {
+      const [row] = await db.update(usersTable).set({ sessionGeneration: sql`${usersTable.sessionGeneration} + 1` })
+        .where(eq(usersTable.id, userId)).returning({ generation: usersTable.sessionGeneration })
+      return row?.generation ?? null
+    },
+
+    async createConnectSession (input) {
+      const t = now()
+      await db.delete(connectSessionsTable).where(lt(connectSessionsTable.expiresAt, at(t - 24 * 3600_000)))
+      await db.insert(connectSessionsTable).values({
+        tokenHash: input.tokenHash,
+        userId: input.userId,
+        returnTo: input.returnTo,
+        mode: input.mode,
+        messageOrigin: input.messageOrigin,
+        expiresAt: input.expiresAt,
+        usedAt: null,
+        createdAt: at(t)
+      })
+    },
+
+    async takeConnectSession (tokenHash, when): Promise<TakeConnectSessionResult> {
+      // One conditional UPDATE decides who takes it: concurrent takers wait for the row lock and
+      // re-check `used_at is null`, so exactly one of them gets the row back.
+      const [taken] = await db.update(connectSessionsTable).set({ usedAt: when })
+        .where(and(eq(connectSessionsTable.tokenHash, tokenHash), isNull(connectSessionsTable.usedAt)))
+        .returning()
+      const row = taken ?? (await db.select().from(connectSessionsTable).where(eq(connectSessionsTable.tokenHash, tokenHash)))[0]
+      if (row === undefined) return { status: 'unknown', session: null }
+      const session = { userId: row.userId, returnTo: row.returnTo, mode: asMode(row.mode), messageOrigin: row.messageOrigin, expiresAt: row.expiresAt }
+      if (taken === undefined) return { status: 'used', session }
+      return { status: row.expiresAt.getTime() <= when.getTime() ? 'expired' : 'ok', session }
+    },
+
+    async saveConnectFlow (input) {
+      const t = now()
+      await db.delete(connectFlowsTable).where(lt(connectFlowsTable.expiresAt, at(t)))
+      await db.insert(connectFlowsTable).values({
+        stateHash: input.stateHash,
+        userId: input.userId,
+        via: input.via,
+        returnTo: input.returnTo,
+        mode: input.mode,
+        messageOrigin: input.messageOrigin,
+        expiresAt: input.expiresAt,
+        createdAt: at(t)
+      })
+    },
+
+    async takeConnectFlow (stateHash) {
+      const [row] = await db.delete(connectFlowsTable).where(eq(connectFlowsTable.stateHash, stateHash)).returning()
+      if (row === undefined) return null
+      return {
+        userId: row.userId,
+        via: row.via === 'connect-session' ? 'connect-session' : 'cookie',
+        returnTo: row.returnTo,
+        mode: asMode(row.mode),
+        messageOrigin: row.messageOrigin,
+        expiresAt: row.expiresAt
+      }
     },
 
     async saveConnection (input) {
