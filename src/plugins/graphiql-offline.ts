@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, normalize } from 'node:path'
+import { OPERATIONS_DIR } from '../graphql/persisted.js'
 
 /**
  * Serves GraphiQL without a CDN. Mercurius' page loads graphiql, react and react-dom from
@@ -21,12 +22,34 @@ const CDN_PREFIX = /https:\/\/[^/'"]+\/(?=(?:graphiql|react|react-dom)@)/g
  */
 const ORDERED_SCRIPTS: [string, string] = ['script.src = url', 'script.async = false\n      script.src = url']
 
+/**
+ * Example operations GraphiQL opens as tabs when the browser has none stored yet (GraphiQL's
+ * `defaultTabs`): the latency dashboard, a trace view and release health, from src/graphql/operations/.
+ */
+export const EXAMPLE_TABS: ReadonlyArray<{ file: string, variables: Record<string, unknown> }> = [
+  { file: 'latency-dashboard.graphql', variables: { slug: 'acme', statsPeriod: '24h' } },
+  { file: 'trace-view.graphql', variables: { slug: 'acme', traceId: 'b4d1aae7216b47ff8117cf4e09ce9d0b' } },
+  { file: 'release-health.graphql', variables: { slug: 'acme', statsPeriod: '24h' } }
+]
+const DEFAULT_TABS: [string, string] = ['shouldPersistHeaders: true,', 'shouldPersistHeaders: true,\n      defaultTabs: window.GATEWAY_EXAMPLE_TABS,']
+
+function exampleTabs (): string {
+  const tabs = EXAMPLE_TABS.map(({ file, variables }) => ({
+    query: readFileSync(join(OPERATIONS_DIR, file), 'utf8'),
+    variables: JSON.stringify(variables, null, 2)
+  }))
+  // JSON inside a script: `<` escaped so no operation text can close the script element.
+  return `window.GATEWAY_EXAMPLE_TABS = ${JSON.stringify(tabs).replace(/</g, '\\u003c')}\n`
+}
+
 export default fp(async function graphiqlOffline (app: FastifyInstance) {
   const mercuriusStatic = join(dirname(require.resolve('mercurius/package.json')), 'static')
   const rewritten = new Map(['main.js', 'sw.js'].map((name) => [
     `/graphiql/${name}`,
     readFileSync(join(mercuriusStatic, name), 'utf8').replaceAll(CDN_PREFIX, '/graphiql/vendor/').replace(...ORDERED_SCRIPTS)
   ]))
+  const main = rewritten.get('/graphiql/main.js')
+  if (main !== undefined) rewritten.set('/graphiql/main.js', exampleTabs() + main.replace(...DEFAULT_TABS))
   // Before mercurius' own routes answer: same URLs, rewritten bodies.
   app.addHook('onRequest', async (request, reply) => {
     const body = request.method === 'GET' ? rewritten.get(request.url.replace(/\?.*$/s, '')) : undefined
