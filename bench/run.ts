@@ -130,6 +130,15 @@ function querySpecs (issueId: string): QuerySpec[] {
         if (typeof i.latestEvent?.eventID !== 'string') return 'latestEvent missing'
         return i.events?.nodes?.length > 0 ? null : 'no events'
       }
+    },
+    {
+      // The performance dashboard (README "Performance data"): p95 per transaction over 24 h, top 5 + other.
+      name: 'dashboardTimeseries',
+      label: '(d) p95 per transaction, 24 h, top 5',
+      graphql: `{ organization(slug: "${ORG}") { timeseries(dataset: SPANS, yAxis: ["p95(span.duration)"], query: "is_transaction:true", groupBy: ["transaction"], topEvents: 5, sort: "-p95(span.duration)", statsPeriod: "24h", interval: "1h") { series { groupBy { key value } isOther valueUnit points { timestamp value incomplete } } } } }`,
+      rest: `/api/0/organizations/${ORG}/events-timeseries/?${['dataset=spans', 'yAxis=p95(span.duration)', 'query=is_transaction:true', 'groupBy=transaction', 'topEvents=5', 'sort=-p95(span.duration)', 'statsPeriod=24h', 'interval=1h', 'sampling=NORMAL'].join('&')}`,
+      restLabel: `GET /api/0/organizations/${ORG}/events-timeseries/ (top 5, 24 h)`,
+      check: (d) => (d?.organization?.timeseries?.series?.length === 6 ? null : `expected 6 series, got ${d?.organization?.timeseries?.series?.length}`)
     }
   ]
 }
