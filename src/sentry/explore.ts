@@ -4,7 +4,7 @@ import { pageSize } from './caller.js'
 import { type TimeRangeInput, intervalArg, queryErrors, stringList, timeRange, withQueryRateLimit } from './query-input.js'
 
 /**
- * Explore: tables and chart-ready time series over Sentry's datasets (docs/sentry.md, query endpoints).
+ * Explore: tables and chart-ready time series over Sentry's datasets (docs/performance-data.md §1–§3).
  * The gateway always sends `dataset`: without it Sentry falls back to the deprecated discover
  * dataset (getsentry/sentry src/sentry/api/bases/organization_events.py get_dataset).
  */

@@ -1,7 +1,7 @@
 /**
  * Shared by Sentry's query endpoints (Explore tables and time series, traces, sessions): the checks
  * that refuse bad input before any upstream call, and the answers to these endpoints' own failures.
- * Behaviour: docs/sentry.md (query endpoints) and getsentry/sentry src/sentry/api/utils.py
+ * Behaviour: docs/performance-data.md §1 and getsentry/sentry src/sentry/api/utils.py
  * handle_query_errors (a query problem is a 400 `{"detail": "<message>"}`, the user's only clue).
  */
 import { GatewayError, badUserInput, isGatewayError, upstreamError } from '../errors.js'
@@ -102,7 +102,7 @@ export function scrubDetail (detail: unknown): string | null {
   return text
 }
 
-/** Which argument a known Sentry query message is about (messages: docs/sentry.md). */
+/** Which argument a known Sentry query message is about (messages: docs/performance-data.md §1). */
 const DETAIL_ARGUMENTS: Array<[RegExp, string]> = [
   [/fields at a time|No columns selected|Invalid field|is not a valid function|Argument to function/i, 'fields'],
   [/dataset must be/i, 'dataset'],

@@ -4,7 +4,7 @@ import { pageSize } from './caller.js'
 import { type TimeRangeInput, queryErrors, stringList, timeRange, withQueryRateLimit } from './query-input.js'
 
 /**
- * Release health from sessions (docs/sentry.md, sessions): totals and series per group, rates as
+ * Release health from sessions (docs/performance-data.md §5): totals and series per group, rates as
  * fractions (null without sessions). `per_page` pages the groups.
  */
 

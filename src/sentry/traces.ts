@@ -2,7 +2,7 @@ import type { SentryCaller } from './caller.js'
 import { type TimeRangeInput, queryErrors, timeRange, traceIdArg, withQueryRateLimit } from './query-input.js'
 
 /**
- * Traces (docs/sentry.md, traces). Sentry answers the trace as a tree of roots of unknown depth;
+ * Traces (docs/performance-data.md §4). Sentry answers the trace as a tree of roots of unknown depth;
  * the GraphQL layer flattens it. Never page the trace: the endpoint's paginator ignores the offset
  * and `next` repeats the first page (getsentry/sentry src/sentry/api/endpoints/organization_trace.py).
  */

@@ -1,7 +1,7 @@
 /**
  * Release health and issue trends (schema/health.graphql) as plain resolvers: Organization.sessions
  * and Release.health over Sentry's sessions endpoint (src/sentry/sessions.ts), Issue.frequency from
- * the `stats` Sentry already sends with an issue (docs/sentry.md, issues).
+ * the `stats` Sentry already sends with an issue (docs/performance-data.md §6).
  */
 import type { SessionFieldName, SessionGroupByName } from '../../sentry/sessions.js'
 import { date, float, list, record, str } from '../coerce.js'

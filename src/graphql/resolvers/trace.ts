@@ -1,6 +1,6 @@
 /**
  * Traces (schema/trace.graphql) as plain resolvers. Sentry sends a tree of roots of unknown depth
- * (docs/sentry.md, traces); GraphQL cannot select recursion like that, so the spans are flattened
+ * (docs/performance-data.md §4); GraphQL cannot select recursion like that, so the spans are flattened
  * depth-first with `depth` and `parentSpanId`. Both span shapes are read: today's (`event_id` is the
  * span id) and the older one in sentry-mcp's fixtures (`span_id`, `event_id` = transaction id).
  */
