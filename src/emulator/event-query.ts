@@ -369,7 +369,14 @@ export function sortRecords (records: Array<Record<string, Value>>, sorts: reado
     for (const s of sorts) {
       const desc = s.startsWith('-')
       const f = desc ? s.slice(1) : s
-      const c = compareValues(x[f], y[f])
+      const a = x[f] ?? null
+      const b = y[f] ?? null
+      // Rows without a value come last in either direction.
+      if (a === null || b === null) {
+        if (a !== b) return a === null ? 1 : -1
+        continue
+      }
+      const c = compareValues(a, b)
       if (c !== 0) return desc ? -c : c
     }
     return 0

@@ -92,7 +92,7 @@ export function scrubDetail (detail: unknown): string | null {
     // Control characters (C0, DEL, C1) become spaces.
     .replace(/\p{Cc}+/gu, ' ')
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
-    .replace(/\bsntr[a-z]_[A-Za-z0-9_=+/-]+/g, '[redacted]')
+    .replace(/\bsntry[a-z]?_[A-Za-z0-9_=+/-]+/g, '[redacted]')
     .replace(/\b[0-9a-f]{40,}\b/gi, '[redacted]')
     .replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]')
     .replace(/\s+/g, ' ')

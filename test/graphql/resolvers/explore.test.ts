@@ -3,7 +3,9 @@
  * each field with its upstream call count, paging over three pages, a top-5 series with its
  * isOther series, refusals before any upstream call, and Sentry's own answers passed through.
  */
+import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { columnsOf, exploreResolvers, timeSeries } from '../../../src/graphql/resolvers/explore.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { codes, connectViewer, counters, emulatorCall, gql, resetCounters, type GqlResponse } from '../../helpers/graphql.js'
 
@@ -280,4 +282,34 @@ t.test('the emulator enforces the query endpoints\' own limits (30 a second, 15 
   t.equal(statuses[30], 429)
   t.equal(headers?.get('x-sentry-rate-limit-limit'), '30')
   t.equal(headers?.get('x-sentry-rate-limit-concurrentlimit'), '15')
+})
+
+t.test("sentry-mcp's recorded tables parse: columns from meta, rows through the accessors", async (t) => {
+  const load = (name: string): { data: Array<Record<string, unknown>>, meta: Record<string, unknown> } =>
+    JSON.parse(readFileSync(new URL(`../../../src/emulator/fixtures/sentry-mcp/${name}`, import.meta.url), 'utf8'))
+  const row = exploreResolvers.ExploreRow as Record<string, (parent: unknown, args: { field: string }) => unknown>
+  const accessor = (name: string, data: unknown, field: string): unknown => (row[name] as (p: unknown, a: { field: string }) => unknown)({ data }, { field })
+
+  const spans = load('events-spans.json')
+  const spanColumns = columnsOf(Object.keys(spans.meta.fields as object), spans.meta)
+  t.match(spanColumns.find((c) => c.name === 'span.duration'), { type: 'DURATION', rawType: 'duration', unit: 'millisecond' })
+  t.match(spanColumns.find((c) => c.name === 'is_transaction'), { type: 'BOOLEAN', unit: null })
+  t.match(spanColumns.find((c) => c.name === 'timestamp'), { type: 'STRING' }, 'timestamp typed string there: kept as Sentry says')
+  t.equal(accessor('number', spans.data[0], 'span.duration'), 12)
+  t.equal(accessor('boolean', spans.data[0], 'is_transaction'), true)
+  t.equal(accessor('string', spans.data[1], 'trace'), '54177131c7b192a446124daba3136045')
+  t.equal(accessor('number', spans.data[0], 'span.op'), null, 'a string is not a number')
+
+  const errors = load('events-errors.json')
+  const errorColumns = columnsOf(['issue', 'count()', 'last_seen()', 'issue.id', 'unknown'], errors.meta)
+  t.same(errorColumns.map((c) => c.type), ['OTHER', 'INTEGER', 'DATE', 'INTEGER', 'OTHER'], 'a field without meta is OTHER')
+  t.equal(errorColumns[0]?.rawType, 'unknown')
+  t.equal(accessor('number', errors.data[0], 'issue.id'), 6114575469, 'ids above 2^32 stay exact as Float')
+  t.equal(accessor('string', errors.data[0], 'count()'), '2')
+  t.equal(accessor('value', errors.data[0], 'last_seen()'), '2025-04-07T12:23:39+00:00')
+
+  // The spec's own example interval is in seconds; Sentry's code sends milliseconds.
+  t.equal(timeSeries({ yAxis: 'count()', meta: { valueType: 'integer', valueUnit: null, interval: 3600 }, values: [] }).intervalSeconds, 3600)
+  t.equal(timeSeries({ yAxis: 'count()', meta: { valueType: 'integer', valueUnit: null, interval: 3_600_000 }, values: [{ timestamp: 0, value: 1, incomplete: false }] }).intervalSeconds, 3600)
+  t.equal(timeSeries({ yAxis: 'x', meta: { valueType: 'future', valueUnit: null, interval: 60_000 }, values: [] }).valueType, 'OTHER')
 })
