@@ -17,7 +17,14 @@ import pageRoutes from './routes/pages.js'
 import sentryPlugin from './plugins/sentry.js'
 import graphqlPlugin from './plugins/graphql.js'
 import healthRoutes from './routes/health.js'
-import { type Signals, noopSignals } from './telemetry/signals.js'
+import type { Signals } from './telemetry/signals.js'
+import telemetryPlugin from './plugins/telemetry.js'
+import graphqlTelemetryPlugin from './plugins/graphql-telemetry.js'
+import keepAlivePlugin from './plugins/keep-alive.js'
+import { GRAPHQL_PATH } from './plugins/graphql.js'
+import { createTelemetry, type Telemetry } from './telemetry/index.js'
+import { requestIdFrom } from './telemetry/request-id.js'
+import { persistedOperationNames } from './telemetry/operations.js'
 
 export interface AppDeps {
   /** A ready store; by default the one DATABASE_URL selects (SQLite file or PostgreSQL). */
@@ -30,6 +37,8 @@ export interface AppDeps {
   dispatcher?: Dispatcher
   /** What the Sentry pipeline reports (upstream calls, retries, waits, refreshes); no-op by default. */
   signals?: Signals
+  /** Telemetry override (tests); by default created from config.telemetry. */
+  telemetry?: Telemetry
 }
 
 /**
@@ -38,15 +47,25 @@ export interface AppDeps {
  */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === undefined ? loggerOptions(config.logLevel) : deps.logger,
+    logger: deps.logger === undefined
+      ? loggerOptions(config.logLevel, { pretty: !config.production && process.stdout.isTTY })
+      : deps.logger,
     trustProxy: config.production,
-    bodyLimit: 1024 * 1024
+    bodyLimit: 1024 * 1024,
+    // One access-log line per request, written by the telemetry plugin (README "Operating").
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: requestIdFrom
   })
 
   const opened = deps.store ?? await openStore(config, {
     now: deps.now,
     onPoolError: err => { app.log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database connection lost') }
   })
+  const telemetry = deps.telemetry ?? await createTelemetry(config, { store: opened, knownOperations: persistedOperationNames(), now: deps.now })
+  app.addHook('onClose', async () => { await telemetry.close() })
+  // Telemetry before any route, so that every handler runs in its request's telemetry context.
+  await app.register(telemetryPlugin, { config, telemetry, graphqlPath: GRAPHQL_PATH })
   // Security headers and CORS first, so every answer (404s and errors included) carries them.
   await app.register(gracefulClosePlugin)
   await app.register(securityPlugin, { config })
@@ -59,12 +78,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(sessionPlugin, { config })
   await app.register(authPlugin, { config, now: deps.now })
   await app.register(sentryOAuthPlugin, { config, now: deps.now })
-  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? noopSignals })
+  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? telemetry.signals })
   // onClose hooks run in reverse order of registration: this one, registered after the Sentry
   // plugin, runs before it closes the upstream HTTP agent (and before the database closes), so a
   // refresh in flight gets Sentry's answer and stores the rotated pair first.
   app.addHook('onClose', async () => { await refreshes.whenIdle(refreshWaitMs) })
   await app.register(graphqlPlugin, { config })
+  await app.register(graphqlTelemetryPlugin)
+  await app.register(keepAlivePlugin, { config, now: deps.now })
   await app.register(healthRoutes)
   await app.register(connectRoutes, { config, now: deps.now })
   await app.register(pageRoutes, { config, now: deps.now })

@@ -92,6 +92,12 @@ export interface Config {
   jwt: JwtConfig | null
   /** SameSite of the session cookie (SESSION_COOKIE_SAMESITE). */
   sessionCookieSameSite: 'lax' | 'strict' | 'none'
+  /** Operations: metrics, tracing, keep-alive (README "Operating"). */
+  telemetry: TelemetryConfig
+  /** Refresh ACTIVE connections whose tokens were issued this many days ago (0 = keep-alive off). */
+  keepAliveDays: number
+  /** How often the keep-alive task looks for stale connections. */
+  keepAliveIntervalSeconds: number
 }
 
 export type AuthMode = 'session' | 'jwt' | 'both'
@@ -107,6 +113,21 @@ export interface JwtConfig {
   audience: string[]
   /** The claim that names the user (default `sub`). */
   userClaim: string
+}
+
+export interface TelemetryConfig {
+  /** Bearer token for GET /metrics on the gateway port; undefined = not served there. */
+  metricsToken: string | undefined
+  /** A second listener on 127.0.0.1 serving /metrics without a token; undefined = none. */
+  metricsPort: number | undefined
+  /** Distinct GraphQL operation names kept as metric labels; later names count as "__other". */
+  metricsMaxOperationNames: number
+  /** OTLP/HTTP traces URL (…/v1/traces); undefined = tracing off. */
+  otlpTracesUrl: string | undefined
+  /** Extra headers for the OTLP exporter (OTEL_EXPORTER_OTLP_HEADERS). */
+  otlpHeaders: Record<string, string>
+  /** service.name of the spans (OTEL_SERVICE_NAME). */
+  serviceName: string
 }
 
 export interface PostgresConfig {
@@ -392,7 +413,10 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     termsUrl: optionalUrl(env, 'TERMS_URL'),
     authMode,
     jwt,
-    sessionCookieSameSite
+    sessionCookieSameSite,
+    telemetry: telemetryConfig(env),
+    keepAliveDays: int(env, 'SENTRY_KEEPALIVE_DAYS', 30, 0, 55),
+    keepAliveIntervalSeconds: int(env, 'SENTRY_KEEPALIVE_INTERVAL_SECONDS', 3600, 10, 7 * 86400)
   }
 }
 
@@ -469,6 +493,69 @@ function parseSameSite (env: Env, publicUrl: string, allowedOrigins: string[]): 
     }
   }
   return raw
+}
+
+/**
+ * Metrics and tracing settings. Tracing reads the standard OpenTelemetry variables
+ * (https://opentelemetry.io/docs/specs/otel/protocol/exporter/): a per-signal
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is, OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces.
+ */
+function telemetryConfig (env: Env): TelemetryConfig {
+  const metricsToken = read(env, 'METRICS_TOKEN')
+  if (metricsToken !== undefined && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 printable characters without spaces (openssl rand -hex 24).')
+  }
+  const metricsPortRaw = read(env, 'METRICS_PORT')
+  const metricsPort = metricsPortRaw === undefined ? undefined : int(env, 'METRICS_PORT', 0, 1, 65535)
+  const base = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+  const traces = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+  let otlpTracesUrl: string | undefined
+  if (traces !== undefined) otlpTracesUrl = otlpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces)
+  else if (base !== undefined) otlpTracesUrl = `${otlpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base).replace(/\/+$/, '')}/v1/traces`
+  const tracesDisabled = read(env, 'OTEL_TRACES_EXPORTER') === 'none' || bool(env, 'OTEL_SDK_DISABLED', false)
+  return {
+    metricsToken,
+    metricsPort,
+    metricsMaxOperationNames: int(env, 'METRICS_MAX_OPERATION_NAMES', 100, 0, 10_000),
+    otlpTracesUrl: tracesDisabled ? undefined : otlpTracesUrl,
+    otlpHeaders: otlpHeaders(read(env, 'OTEL_EXPORTER_OTLP_HEADERS')),
+    serviceName: read(env, 'OTEL_SERVICE_NAME') ?? 'sentry-graphql-gateway'
+  }
+}
+
+function otlpUrl (name: string, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not a URL; use the collector's OTLP/HTTP address, e.g. http://localhost:4318.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `"${raw}" must use http or https (this gateway exports OTLP over HTTP, e.g. http://localhost:4318).`)
+  }
+  return url.href
+}
+
+/** W3C Baggage-like `key=value,key2=value2` (the OTLP exporter spec's format), values URL-decoded. */
+function otlpHeaders (raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (raw === undefined) return out
+  for (const part of raw.split(',')) {
+    if (part.trim() === '') continue
+    const eq = part.indexOf('=')
+    const key = eq === -1 ? '' : part.slice(0, eq).trim()
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be a comma-separated list of key=value pairs, e.g. "authorization=Bearer abc,x-tenant=ops".')
+    }
+    let value: string
+    try {
+      value = decodeURIComponent(part.slice(eq + 1).trim())
+    } catch {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', `the value of "${key}" is not valid percent-encoding.`)
+    }
+    out[key.toLowerCase()] = value
+  }
+  return out
 }
 
 function optionalUrl (env: Env, name: string): string | undefined {

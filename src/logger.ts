@@ -22,9 +22,17 @@ export const REDACT_PATHS = [
   'secret', '*.secret', 'sessionSecret', '*.sessionSecret', 'password', '*.password'
 ]
 
-export function loggerOptions (level: string): LoggerOptions {
+export interface LoggerExtras {
+  /** Human-readable lines through pino-pretty (development, when stdout is a terminal). */
+  pretty?: boolean
+}
+
+export function loggerOptions (level: string, extras: LoggerExtras = {}): LoggerOptions {
   return {
     level,
+    ...(extras.pretty === true
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     // The request URL may carry ?code=…&state=… on the OAuth callback: log the path only.
     serializers: {

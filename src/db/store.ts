@@ -85,7 +85,37 @@ export interface ConnectionRecord {
   scopingOrgId: string | null
   createdAt: Date
   updatedAt: Date
+  /** When Sentry last issued this connection's token pair (connect or refresh); null before it was recorded. */
+  tokensIssuedAt: Date | null
   organizations: OrganizationRecord[]
+}
+
+/** What the metrics read at scrape time. */
+export interface ConnectionStats {
+  byStatus: Record<ConnectionStatus, number>
+  /** The soonest access-token expiry among ACTIVE connections; null when none expires. */
+  soonestExpiry: Date | null
+}
+
+export interface ConnectionFilter {
+  status?: ConnectionStatus
+  userId?: string
+  /** At most this many, oldest first (default: all). */
+  limit?: number
+}
+
+export interface UserSummary {
+  id: string
+  createdAt: Date
+  connections: number
+  activeConnections: number
+}
+
+/** An ACTIVE connection whose tokens were issued before the keep-alive cut-off. */
+export interface StaleConnection {
+  id: string
+  /** When its tokens were issued (null: never recorded, treated as stale). */
+  tokensIssuedAt: Date | null
 }
 
 export interface TokenRecord {
@@ -158,6 +188,17 @@ export interface Store {
    * is still at `expectedVersion` (another process may have refreshed meanwhile). True if marked.
    */
   markRevoked (connectionId: string, reason: string, expectedVersion: number): Promise<boolean>
+  /** Connections by status and the soonest access-token expiry (for the metrics). */
+  connectionStats (): Promise<ConnectionStats>
+  /** Every connection (all users), oldest first, optionally filtered (the admin command). */
+  listAllConnections (filter?: ConnectionFilter): Promise<ConnectionRecord[]>
+  /** Every platform user with connection counts, oldest first (the admin command). */
+  listUsers (): Promise<UserSummary[]>
+  /**
+   * ACTIVE connections holding a refresh token whose tokens were issued before `issuedBefore`
+   * (or never recorded), least recently issued first: the keep-alive's work.
+   */
+  staleConnections (issuedBefore: Date, limit: number): Promise<StaleConnection[]>
   /** Re-seals every token row under the current key. */
   reencryptAll (): Promise<ReencryptResult>
   close (): Promise<void>

@@ -165,6 +165,7 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
 
   return {
     owner,
+    refreshTokens: async (connectionId, expectedVersion) => await refresher.refresh(connectionId, expectedVersion),
     forConnection,
     discoverOrganizations,
     async close () {

@@ -7,6 +7,7 @@ import type { TraceArgs, TraceNode } from './traces.js'
  * the connect flow). Callers never see a URL or a token; they call these functions.
  * Shapes follow openapi.json; only the fields we rely on are typed, the rest pass through.
  */
+import type { TokenRecord } from '../db/store.js'
 
 /** A page of a Sentry list, mapped from the `Link` header (facts.md §4). */
 export interface Page<T> {
@@ -172,4 +173,10 @@ export interface SentryGateway {
    * pages). Used once by the connect callback, before the connection is stored.
    */
   discoverOrganizations (accessToken: string): Promise<SentryOrganization[]>
+  /**
+   * Refreshes a connection's tokens now, through the same single flight and lease as requests
+   * (the keep-alive task and `npm run admin -- connections refresh`); a no-op when the token row
+   * has already moved past `expectedVersion`. Resolves to the row in force afterwards.
+   */
+  refreshTokens (connectionId: string, expectedVersion: number): Promise<TokenRecord>
 }

@@ -155,6 +155,7 @@ t.test('the landing page renders every connection state', async t => {
     scopingOrgId: null,
     createdAt: now,
     updatedAt: now,
+    tokensIssuedAt: now,
     organizations: [{ orgId: '1', slug: 'acme', name: 'Acme & Co', regionUrl: 'https://us.sentry.io' }]
   }
   const page = renderHome({

@@ -83,7 +83,9 @@ export const sentryConnectionsTable = pgTable('sentry_connections', {
   /** Sentry's organization_id for org-scoped tokens, '' for user-level tokens (so the unique index holds). */
   scopingOrgId: text('scoping_org_id').notNull(),
   createdAt: instant('created_at').notNull(),
-  updatedAt: instant('updated_at').notNull()
+  updatedAt: instant('updated_at').notNull(),
+  /** When Sentry last issued the token pair (connect or refresh); the keep-alive reads it. */
+  tokensIssuedAt: instant('tokens_issued_at')
 }, t => [
   uniqueIndex('sentry_connections_identity').on(t.userId, t.sentryUserId, t.scopingOrgId)
 ])

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
 import {
   usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable,
   connectSessionsTable, connectFlowsTable
@@ -10,7 +10,7 @@ import {
 import type { TokenCipher } from '../token-cipher.js'
 import { fromPackageRoot } from '../../paths.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary
 } from '../store.js'
 
 export const PG_MIGRATIONS_FOLDER = fromPackageRoot('drizzle', 'pg')
@@ -151,6 +151,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
     scopingOrgId: row.scopingOrgId === '' ? null : row.scopingOrgId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    tokensIssuedAt: row.tokensIssuedAt,
     organizations: orgs
   })
 
@@ -280,7 +281,8 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
         statusReason: null,
         statusChangedAt: t,
         expiresAt: input.expiresAt,
-        updatedAt: t
+        updatedAt: t,
+        tokensIssuedAt: t
       }
       const id = await db.transaction(async tx => {
         // Select-then-insert is race-free only under SQLite's BEGIN IMMEDIATE; under PostgreSQL's
@@ -353,7 +355,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
           .where(and(eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.version, expectedVersion)))
           .returning()
         if (updated === undefined) return null
-        await tx.update(sentryConnectionsTable).set({ expiresAt: tokens.expiresAt, updatedAt: t })
+        await tx.update(sentryConnectionsTable).set({ expiresAt: tokens.expiresAt, updatedAt: t, tokensIssuedAt: t })
           .where(eq(sentryConnectionsTable.id, connectionId))
         return updated
       })
@@ -391,6 +393,57 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
           .where(eq(sentryConnectionsTable.id, connectionId))
         return true
       })
+    },
+
+    async connectionStats () {
+      const byStatus: Record<ConnectionStatus, number> = { ACTIVE: 0, REVOKED: 0 }
+      const rows = await db.select({ status: sentryConnectionsTable.status, n: sql<number>`count(*)::int` })
+        .from(sentryConnectionsTable).groupBy(sentryConnectionsTable.status)
+      for (const r of rows) byStatus[r.status as ConnectionStatus] = r.n
+      const [soonest] = await db.select({ at: sql<Date | null>`min(${sentryConnectionsTable.expiresAt})`.mapWith(sentryConnectionsTable.expiresAt) })
+        .from(sentryConnectionsTable).where(eq(sentryConnectionsTable.status, 'ACTIVE'))
+      return { byStatus, soonestExpiry: soonest?.at ?? null }
+    },
+
+    async listAllConnections (filter = {}) {
+      const conditions = []
+      if (filter.status !== undefined) conditions.push(eq(sentryConnectionsTable.status, filter.status))
+      if (filter.userId !== undefined) conditions.push(eq(sentryConnectionsTable.userId, filter.userId))
+      let query = db.select().from(sentryConnectionsTable).where(and(...conditions))
+        .orderBy(asc(sentryConnectionsTable.createdAt), asc(sentryConnectionsTable.id)).$dynamic()
+      if (filter.limit !== undefined) query = query.limit(filter.limit)
+      const rows = await query
+      if (rows.length === 0) return []
+      const orgs = groupOrgs(await db.select().from(sentryOrganizationsTable)
+        .where(inArray(sentryOrganizationsTable.connectionId, rows.map(r => r.id)))
+        .orderBy(sentryOrganizationsTable.slug))
+      return rows.map(r => toConnection(r, orgs.get(r.id) ?? []))
+    },
+
+    async listUsers (): Promise<UserSummary[]> {
+      const rows = await db.select({
+        id: usersTable.id,
+        createdAt: usersTable.createdAt,
+        connections: sql<number>`count(${sentryConnectionsTable.id})::int`,
+        active: sql<number>`coalesce(sum(case when ${sentryConnectionsTable.status} = 'ACTIVE' then 1 else 0 end), 0)::int`
+      }).from(usersTable)
+        .leftJoin(sentryConnectionsTable, eq(sentryConnectionsTable.userId, usersTable.id))
+        .groupBy(usersTable.id).orderBy(asc(usersTable.createdAt), asc(usersTable.id))
+      return rows.map(r => ({ id: r.id, createdAt: r.createdAt, connections: r.connections, activeConnections: r.active }))
+    },
+
+    async staleConnections (issuedBefore, limit) {
+      const rows = await db.select({ id: sentryConnectionsTable.id, tokensIssuedAt: sentryConnectionsTable.tokensIssuedAt })
+        .from(sentryConnectionsTable)
+        .innerJoin(sentryTokensTable, eq(sentryTokensTable.connectionId, sentryConnectionsTable.id))
+        .where(and(
+          eq(sentryConnectionsTable.status, 'ACTIVE'),
+          isNotNull(sentryTokensTable.refreshTokenCiphertext),
+          or(isNull(sentryConnectionsTable.tokensIssuedAt), lt(sentryConnectionsTable.tokensIssuedAt, issuedBefore))
+        ))
+        .orderBy(sql`${sentryConnectionsTable.tokensIssuedAt} asc nulls first`, asc(sentryConnectionsTable.id))
+        .limit(limit)
+      return rows.map(r => ({ id: r.id, tokensIssuedAt: r.tokensIssuedAt }))
     },
 
     async reencryptAll () {

@@ -74,7 +74,9 @@ export const sentryConnectionsTable = sqliteTable('sentry_connections', {
   /** Sentry's organization_id for org-scoped tokens, '' for user-level tokens (so the unique index holds). */
   scopingOrgId: text('scoping_org_id').notNull(),
   createdAt: integer('created_at', { mode: 'number' }).notNull(),
-  updatedAt: integer('updated_at', { mode: 'number' }).notNull()
+  updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  /** When Sentry last issued the token pair (connect or refresh), epoch ms; the keep-alive reads it. */
+  tokensIssuedAt: integer('tokens_issued_at', { mode: 'number' })
 }, t => [
   uniqueIndex('sentry_connections_identity').on(t.userId, t.sentryUserId, t.scopingOrgId)
 ])

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
 import { runMigrations } from './migrate.js'
 import {
   usersTable, sentryConnectionsTable, sentryOrganizationsTable, sentryTokensTable,
@@ -11,7 +11,7 @@ import {
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary
 } from '../store.js'
 
 export interface SqliteStoreOptions {
@@ -80,6 +80,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
     scopingOrgId: row.scopingOrgId === '' ? null : row.scopingOrgId,
     createdAt: new Date(row.createdAt),
     updatedAt: new Date(row.updatedAt),
+    tokensIssuedAt: row.tokensIssuedAt === null ? null : new Date(row.tokensIssuedAt),
     organizations: orgs
   })
 
@@ -235,7 +236,8 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
           statusReason: null,
           statusChangedAt: t,
           expiresAt: input.expiresAt?.getTime() ?? null,
-          updatedAt: t
+          updatedAt: t,
+          tokensIssuedAt: t
         }
         if (existing === undefined) {
           tx.insert(sentryConnectionsTable).values({
@@ -299,7 +301,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
           .where(and(eq(sentryTokensTable.connectionId, connectionId), eq(sentryTokensTable.version, expectedVersion)))
           .run()
         if (res.changes !== 1) return null
-        tx.update(sentryConnectionsTable).set({ expiresAt, updatedAt: t })
+        tx.update(sentryConnectionsTable).set({ expiresAt, updatedAt: t, tokensIssuedAt: t })
           .where(eq(sentryConnectionsTable.id, connectionId)).run()
         return tx.select().from(sentryTokensTable).where(eq(sentryTokensTable.connectionId, connectionId)).get() ?? null
       }, { behavior: 'immediate' })
@@ -334,6 +336,54 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
           .where(eq(sentryConnectionsTable.id, connectionId)).run()
         return true
       }, { behavior: 'immediate' })
+    },
+
+    async connectionStats () {
+      const byStatus: Record<ConnectionStatus, number> = { ACTIVE: 0, REVOKED: 0 }
+      const rows = db.select({ status: sentryConnectionsTable.status, n: sql<number>`count(*)` })
+        .from(sentryConnectionsTable).groupBy(sentryConnectionsTable.status).all()
+      for (const r of rows) byStatus[r.status as ConnectionStatus] = r.n
+      const soonest = db.select({ at: sql<number | null>`min(${sentryConnectionsTable.expiresAt})` })
+        .from(sentryConnectionsTable).where(eq(sentryConnectionsTable.status, 'ACTIVE')).get()
+      return { byStatus, soonestExpiry: soonest?.at == null ? null : new Date(soonest.at) }
+    },
+
+    async listAllConnections (filter = {}) {
+      const conditions = []
+      if (filter.status !== undefined) conditions.push(eq(sentryConnectionsTable.status, filter.status))
+      if (filter.userId !== undefined) conditions.push(eq(sentryConnectionsTable.userId, filter.userId))
+      let query = db.select().from(sentryConnectionsTable).where(and(...conditions))
+        .orderBy(asc(sentryConnectionsTable.createdAt), asc(sentryConnectionsTable.id)).$dynamic()
+      if (filter.limit !== undefined) query = query.limit(filter.limit)
+      const rows = query.all()
+      const orgs = orgsOf(rows.map(r => r.id))
+      return rows.map(r => toConnection(r, orgs.get(r.id) ?? []))
+    },
+
+    async listUsers (): Promise<UserSummary[]> {
+      const rows = db.select({
+        id: usersTable.id,
+        createdAt: usersTable.createdAt,
+        connections: sql<number>`count(${sentryConnectionsTable.id})`,
+        active: sql<number>`coalesce(sum(case when ${sentryConnectionsTable.status} = 'ACTIVE' then 1 else 0 end), 0)`
+      }).from(usersTable)
+        .leftJoin(sentryConnectionsTable, eq(sentryConnectionsTable.userId, usersTable.id))
+        .groupBy(usersTable.id).orderBy(asc(usersTable.createdAt), asc(usersTable.id)).all()
+      return rows.map(r => ({ id: r.id, createdAt: new Date(r.createdAt), connections: r.connections, activeConnections: r.active }))
+    },
+
+    async staleConnections (issuedBefore, limit) {
+      const rows = db.select({ id: sentryConnectionsTable.id, tokensIssuedAt: sentryConnectionsTable.tokensIssuedAt })
+        .from(sentryConnectionsTable)
+        .innerJoin(sentryTokensTable, eq(sentryTokensTable.connectionId, sentryConnectionsTable.id))
+        .where(and(
+          eq(sentryConnectionsTable.status, 'ACTIVE'),
+          isNotNull(sentryTokensTable.refreshTokenCiphertext),
+          or(isNull(sentryConnectionsTable.tokensIssuedAt), lt(sentryConnectionsTable.tokensIssuedAt, issuedBefore.getTime()))
+        ))
+        .orderBy(sql`coalesce(${sentryConnectionsTable.tokensIssuedAt}, 0)`, asc(sentryConnectionsTable.id))
+        .limit(limit).all()
+      return rows.map(r => ({ id: r.id, tokensIssuedAt: r.tokensIssuedAt === null ? null : new Date(r.tokensIssuedAt) }))
     },
 
     async reencryptAll () {

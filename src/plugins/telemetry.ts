@@ -1,0 +1,138 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { type Server, createServer } from 'node:http'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Span } from '@opentelemetry/api'
+import type { Config } from '../config.js'
+import type { Telemetry } from '../telemetry/index.js'
+import { type RequestTelemetry, newRequestTelemetry } from '../telemetry/request-context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Per-request telemetry state (upstream call count, GraphQL operation, trace span). */
+    telemetry: RequestTelemetry
+  }
+  interface FastifyInstance {
+    telemetry: Telemetry
+  }
+}
+
+export interface TelemetryPluginOptions {
+  config: Config
+  telemetry: Telemetry
+  /** Paths whose requests are GraphQL operations (metrics per operation). */
+  graphqlPath: string
+}
+
+/** Longest operation name written to the access log. */
+const LOG_OPERATION_MAX = 100
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+
+/**
+ * Telemetry around every request: the access log (one line per request at info), x-request-id
+ * echo, HTTP metrics, the request's trace span, and GET /metrics. Registered before any route so
+ * that each route's handler runs inside the request's telemetry context (request-context.ts).
+ */
+export default fp(async function telemetryPlugin (app: FastifyInstance, opts: TelemetryPluginOptions) {
+  const { telemetry, graphqlPath } = opts
+  const { metrics, tracing, requestContext } = telemetry
+  const { metricsToken, metricsPort } = opts.config.telemetry
+  app.decorate('telemetry', telemetry)
+  app.decorateRequest('telemetry', null as unknown as RequestTelemetry)
+
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler
+    route.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      return requestContext.run(request.telemetry, handler.bind(this), request, reply)
+    }
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const state = newRequestTelemetry()
+    request.telemetry = state
+    if (tracing !== undefined) state.span = state.requestSpan = tracing.startRequest(request.method, request.routeOptions.url, request.headers)
+    reply.header('x-request-id', request.id)
+  })
+
+  // The GraphQL outcome: the first error's extensions.code, set by src/graphql/error-formatter.ts
+  // before the answer is serialized (covers refusals before execution too).
+  app.addHook('preSerialization', async (request, _reply, payload) => {
+    if (request.routeOptions.url === graphqlPath && payload !== null && typeof payload === 'object') {
+      const errors = (payload as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors
+      const code = errors?.[0]?.extensions?.code
+      request.telemetry.outcome = errors === undefined || errors.length === 0 ? 'OK' : typeof code === 'string' ? code : 'GRAPHQL_ERROR'
+    }
+    return payload
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const state = request.telemetry
+    const route = request.routeOptions.url
+    const status = reply.statusCode
+    const ms = reply.elapsedTime
+    if (metrics !== undefined) {
+      metrics.httpRequest(request.method, route, status, ms / 1000)
+      if (route === graphqlPath && (request.method === 'POST' || request.method === 'GET')) {
+        metrics.graphqlOperation(state.operation, state.outcome ?? (status < 400 ? 'OK' : `HTTP_${status}`), ms / 1000)
+      }
+    }
+    if (tracing !== undefined && state.requestSpan !== undefined) {
+      if (state.operationSpan !== undefined) tracing.endOperation(state.operationSpan as Span, state.outcome ?? `HTTP_${status}`)
+      tracing.endRequest(state.requestSpan as Span, status, request.id)
+    }
+    request.log.info({
+      method: request.method,
+      route: route ?? null,
+      status,
+      durationMs: Math.round(ms * 100) / 100,
+      operation: state.operation === undefined ? undefined : state.operation.slice(0, LOG_OPERATION_MAX),
+      upstreamCalls: state.upstreamCalls
+    }, 'request')
+  })
+
+  if (metrics === undefined) return
+
+  if (metricsToken !== undefined) {
+    const expected = digest(`Bearer ${metricsToken}`)
+    app.get('/metrics', async (request, reply) => {
+      const given = request.headers.authorization
+      if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
+        return await reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({
+          error: 'UNAUTHENTICATED',
+          message: 'GET /metrics needs the header "Authorization: Bearer <METRICS_TOKEN>".'
+        })
+      }
+      return await reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(await metrics.scrape())
+    })
+  }
+
+  if (metricsPort !== undefined) {
+    // Loopback only, no token: for a scraper (or sidecar) on the same host or pod.
+    let server: Server | undefined
+    app.addHook('onReady', async () => {
+      server = createServer((req, res) => {
+        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served here.\n')
+          return
+        }
+        metrics.scrape().then(
+          (body) => { res.writeHead(200, { 'content-type': metrics.contentType }).end(body) },
+          (err: unknown) => {
+            app.log.error({ err }, 'metrics scrape failed')
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('The metrics could not be collected; see the gateway log.\n')
+          })
+      })
+      await new Promise<void>((resolve, reject) => {
+        server?.once('error', reject)
+        server?.listen(metricsPort, '127.0.0.1', () => { resolve() })
+      })
+      app.log.info({ port: metricsPort }, 'metrics served on 127.0.0.1')
+    })
+    app.addHook('onClose', async () => {
+      if (server === undefined) return
+      const s = server
+      await new Promise<void>((resolve) => { s.close(() => { resolve() }); s.closeAllConnections() })
+    })
+  }
+}, { name: 'telemetry' })

@@ -1,0 +1,31 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+/**
+ * What the telemetry knows about one HTTP request while it runs. The request's handler runs
+ * inside `requestContext.run(state, …)` (src/plugins/telemetry.ts), so the Sentry pipeline's
+ * Signals calls, which carry no request, find the request they belong to.
+ */
+export interface RequestTelemetry {
+  /** Upstream Sentry exchanges this request made (each attempt counts). */
+  upstreamCalls: number
+  /** The GraphQL operation name (bounded for logs), when the request was a GraphQL operation. */
+  operation: string | undefined
+  /** The GraphQL outcome: 'OK' or the first error's extensions.code. */
+  outcome: string | undefined
+  /** The active trace span (tracing only): the request's; the GraphQL operation's while it runs. */
+  span: unknown
+  /** The request's own span while an operation span is active (tracing only). */
+  requestSpan: unknown
+  /** The GraphQL operation's span until it ends (tracing only). */
+  operationSpan: unknown
+}
+
+export function newRequestTelemetry (): RequestTelemetry {
+  return { upstreamCalls: 0, operation: undefined, outcome: undefined, span: undefined, requestSpan: undefined, operationSpan: undefined }
+}
+
+export type RequestContext = AsyncLocalStorage<RequestTelemetry>
+
+export function createRequestContext (): RequestContext {
+  return new AsyncLocalStorage<RequestTelemetry>()
+}
