@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
@@ -53,7 +53,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     trustProxy: config.production,
     bodyLimit: 1024 * 1024,
     // One access-log line per request, written by the telemetry plugin (README "Operating").
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: requestIdFrom
   })
