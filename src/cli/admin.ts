@@ -1,6 +1,6 @@
 /**
  * `npm run admin -- <command>`: operator commands on the gateway's database, safe while the
- * gateway runs (SQLite in WAL mode with a busy timeout; refreshes take the same database lease as
+ * gateway runs (SQLite in WAL mode with a busy timeout, or PostgreSQL; refreshes take the same database lease as
  * the gateway, so they never race a request or another instance).
  *
  *   connections list [--status ACTIVE|REVOKED] [--user <userId>]
@@ -21,6 +21,7 @@ import { openStore } from '../db/open-store.js'
 import { TokenDecryptError } from '../db/token-cipher.js'
 import { isGatewayError } from '../errors.js'
 import { createSentryGateway } from '../sentry/gateway.js'
+import { noopSignals } from '../telemetry/signals.js'
 
 type Env = Record<string, string | undefined>
 type Out = (s: string) => void
@@ -44,7 +45,6 @@ configuration, 3 no such connection, 4 connection revoked.
 /** The operator's reason when none is given. */
 export const REVOKED_BY_OPERATOR = 'revoked by an operator (npm run admin)'
 
-class UsageError extends Error {}
 class CommandError extends Error {
   constructor (readonly exitCode: number, message: string) { super(message) }
 }
@@ -188,13 +188,16 @@ export async function runAdmin (env: Env, argv: string[], out: Out, err: Out, de
         if (config.useEmulator) {
           throw new CommandError(EXIT.usage, 'refresh needs SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET (in zero-config mode the emulator\'s credentials exist only inside the running gateway).')
         }
-        const gateway = createSentryGateway({ config, store })
+        // The refresh signal fires only when this process itself sends the refresh to Sentry.
+        let posted = false
+        const signals = { ...noopSignals, refresh: () => { posted = true; return noopSignals.refresh() } }
+        const gateway = createSentryGateway({ config, store, signals })
         try {
-          const after = await gateway.refreshTokens(c.id, row.version)
+          await gateway.refreshTokens(c.id, row.version)
           const refreshed = await mustGet(store, c.id)
-          const rotated = after.version !== row.version
+          const rotated = posted
           print({ connection: describe(refreshed), refreshed: rotated },
-            `${rotated ? 'Tokens refreshed' : 'Tokens unchanged (not refreshed)'}: connection ${c.id}, token expires ${iso(refreshed.expiresAt) ?? 'never'}.\n`)
+            `${rotated ? 'Refreshed' : 'Already refreshed meanwhile (by the gateway or another instance)'}: connection ${c.id}, token expires ${iso(refreshed.expiresAt) ?? 'never'}.\n`)
         } catch (e) {
           if (isGatewayError(e) && e.code === 'RECONNECT_REQUIRED') {
             throw new CommandError(EXIT.revoked, `Sentry refused the refresh token: connection ${c.id} is now REVOKED; its user must connect to Sentry again.`)

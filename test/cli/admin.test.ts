@@ -106,7 +106,7 @@ t.test('connections refresh rotates the tokens at Sentry; a refused refresh toke
   const refreshesBefore = (await counters(emulator.url)).refreshes
   let r = await admin(env, 'connections', 'refresh', a.connectionId)
   t.equal(r.code, EXIT.ok, r.err)
-  t.match(r.out, /^Tokens refreshed: connection .*, token expires \d{4}-/)
+  t.match(r.out, /^Refreshed: connection .*, token expires \d{4}-/)
   t.equal((await counters(emulator.url)).refreshes, refreshesBefore + 1, 'one refresh at Sentry')
   const after = await app.store.getTokens(a.connectionId)
   t.equal(after?.version, (before?.version ?? 0) + 1, 'the running gateway sees the new row')
@@ -144,7 +144,7 @@ t.test('connections refresh goes through the gateway lease: it waits for another
   await app.store.releaseRefreshLease(a.connectionId, 'another-instance')
   const r = await pending
   t.equal(r.code, EXIT.ok, r.err)
-  t.match(r.out, /^Tokens refreshed: connection/, 'the row moved on (by the other instance)')
+  t.match(r.out, /^Already refreshed meanwhile \(by the gateway or another instance\): connection/)
   t.equal((await counters(emulator.url)).refreshes, refreshesBefore, 'no second refresh at Sentry')
   t.equal((await app.store.getTokens(a.connectionId))?.accessToken, 'other-access', "the other instance's tokens stand")
   t.end()

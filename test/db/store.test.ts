@@ -332,6 +332,62 @@ for (const dialect of [sqlite, postgres]) {
       t.equal(await store.takeConnectFlow('unknown'), null)
     })
 
+    t.test('operations reads: connection stats, all connections, users, stale connections', async t => {
+      const store = await (await dialect.database(t)).open()
+      t.same(await store.connectionStats(), { byStatus: { ACTIVE: 0, REVOKED: 0 }, soonestExpiry: null }, 'empty database')
+      t.same(await store.listUsers(), [])
+      t.same(await store.listAllConnections(), [])
+
+      const u1 = await store.createUser()
+      await sleep(5)
+      const u2 = await store.createUser()
+      await sleep(5)
+      const u3 = await store.createUser()
+      const soon = new Date(Math.floor(Date.now() / 1000) * 1000 + 600_000)
+      const later = new Date(soon.getTime() + 3600_000)
+      const a = await store.saveConnection(input(u1.id, { expiresAt: later }))
+      await sleep(5)
+      const b = await store.saveConnection(input(u2.id, { expiresAt: soon, sentryUser: { id: '2', name: null, email: null } }))
+      await sleep(5)
+      const c = await store.saveConnection(input(u2.id, { expiresAt: new Date(soon.getTime() - 60_000), sentryUser: { id: '3', name: null, email: null } }))
+      await sleep(5)
+      // A connection without a refresh token cannot be kept alive.
+      const d = await store.saveConnection(input(u3.id, { refreshToken: null, expiresAt: null }))
+      t.ok(a.tokensIssuedAt instanceof Date, 'saveConnection records when the tokens were issued')
+
+      // c is revoked: it no longer counts for the soonest expiry.
+      const cRow = await store.getTokens(c.id)
+      t.ok(await store.markRevoked(c.id, 'test', cRow?.version ?? 0))
+      t.same(await store.connectionStats(), { byStatus: { ACTIVE: 3, REVOKED: 1 }, soonestExpiry: soon })
+
+      t.same((await store.listAllConnections()).map(x => x.id), [a.id, b.id, c.id, d.id], 'oldest first')
+      t.same((await store.listAllConnections({ status: 'REVOKED' })).map(x => x.id), [c.id])
+      t.same((await store.listAllConnections({ userId: u2.id })).map(x => x.id), [b.id, c.id])
+      t.same((await store.listAllConnections({ userId: u2.id, status: 'ACTIVE' })).map(x => x.id), [b.id])
+      t.same((await store.listAllConnections({ limit: 2 })).map(x => x.id), [a.id, b.id])
+      t.same((await store.listAllConnections({ userId: u1.id }))[0]?.organizations, a.organizations, 'with organizations')
+
+      t.same((await store.listUsers()).map(u => [u.id, u.connections, u.activeConnections]), [[u1.id, 1, 1], [u2.id, 2, 1], [u3.id, 1, 1]])
+      t.ok((await store.listUsers())[0]?.createdAt instanceof Date)
+
+      const future = new Date(Date.now() + 60_000)
+      t.same((await store.staleConnections(new Date(Date.now() - 60_000), 10)), [], 'nothing was issued before a minute ago')
+      t.same((await store.staleConnections(future, 10)).map(x => x.id), [a.id, b.id], 'ACTIVE with a refresh token, least recently issued first')
+      t.same((await store.staleConnections(future, 1)).map(x => x.id), [a.id], 'limited')
+
+      // A refresh moves a to the back of the queue and past the cut-off.
+      await sleep(5)
+      const cutoff = new Date()
+      await sleep(5)
+      const aRow = await store.getTokens(a.id)
+      await store.replaceTokens(a.id, aRow?.version ?? 0, { accessToken: ACCESS, refreshToken: REFRESH, expiresAt: later })
+      const refreshed = await store.getConnection(a.id)
+      t.ok((refreshed?.tokensIssuedAt?.getTime() ?? 0) > cutoff.getTime(), 'replaceTokens records the new issue time')
+      t.same((await store.staleConnections(future, 10)).map(x => x.id), [b.id, a.id])
+      t.same((await store.staleConnections(cutoff, 10)).map(x => x.id), [b.id])
+      t.same((await store.staleConnections(cutoff, 10))[0]?.tokensIssuedAt, b.tokensIssuedAt)
+    })
+
     t.test('close is idempotent', async t => {
       const store = await (await dialect.database(t)).open()
       await store.close()
