@@ -173,3 +173,44 @@ t.test('identity: AUTH_MODE, JWT settings and SESSION_COOKIE_SAMESITE', async t 
   configError(t, { ...secrets, SESSION_COOKIE_SAMESITE: 'none', ALLOWED_ORIGINS: 'https://app.example.com' }, 'SESSION_COOKIE_SAMESITE', /https PUBLIC_URL/)
   configError(t, { ...secrets, SESSION_COOKIE_SAMESITE: 'none', PUBLIC_URL: 'https://gw.example.com' }, 'SESSION_COOKIE_SAMESITE', /ALLOWED_ORIGINS/)
 })
+
+t.test('operations: metrics, tracing (standard OTEL variables) and keep-alive', async t => {
+  const dir = t.testdir()
+  const d = loadConfig({ ...secrets }, { cwd: dir })
+  t.same(d.telemetry, {
+    metricsToken: undefined,
+    metricsPort: undefined,
+    metricsMaxOperationNames: 100,
+    otlpTracesUrl: undefined,
+    otlpHeaders: {},
+    serviceName: 'sentry-graphql-gateway'
+  }, 'metrics and tracing are off by default')
+  t.equal(d.keepAliveDays, 30)
+  t.equal(d.keepAliveIntervalSeconds, 3600)
+
+  const c = loadConfig({
+    ...secrets,
+    METRICS_TOKEN: 'm'.repeat(24),
+    METRICS_PORT: '9464',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+    OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20abc, x-tenant=ops',
+    OTEL_SERVICE_NAME: 'gw-eu',
+    SENTRY_KEEPALIVE_DAYS: '0'
+  }, { cwd: dir })
+  t.match(c.telemetry, { metricsToken: 'm'.repeat(24), metricsPort: 9464, otlpTracesUrl: 'http://collector:4318/v1/traces', serviceName: 'gw-eu' })
+  t.same(c.telemetry.otlpHeaders, { authorization: 'Bearer abc', 'x-tenant': 'ops' })
+  t.equal(c.keepAliveDays, 0, '0 turns the keep-alive off')
+  const traces = loadConfig({ ...secrets, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom' }, { cwd: dir })
+  t.equal(traces.telemetry.otlpTracesUrl, 'http://b:4318/custom', 'the per-signal endpoint is used as is')
+  t.equal(loadConfig({ ...secrets, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_SDK_DISABLED: 'true' }, { cwd: dir }).telemetry.otlpTracesUrl, undefined)
+  t.equal(loadConfig({ ...secrets, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_TRACES_EXPORTER: 'none' }, { cwd: dir }).telemetry.otlpTracesUrl, undefined)
+
+  configError(t, { ...secrets, METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', /at least 16 printable/)
+  configError(t, { ...secrets, METRICS_TOKEN: 'has a space in the token' }, 'METRICS_TOKEN', /without spaces/)
+  configError(t, { ...secrets, METRICS_PORT: '0' }, 'METRICS_PORT', /out of range/)
+  configError(t, { ...secrets, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT', /http or https/)
+  configError(t, { ...secrets, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', /not a URL/)
+  configError(t, { ...secrets, OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, 'OTEL_EXPORTER_OTLP_HEADERS', /key=value/)
+  configError(t, { ...secrets, OTEL_EXPORTER_OTLP_HEADERS: 'a=%E0%A4%A' }, 'OTEL_EXPORTER_OTLP_HEADERS', /percent-encoding/)
+  configError(t, { ...secrets, SENTRY_KEEPALIVE_DAYS: '60' }, 'SENTRY_KEEPALIVE_DAYS', /out of range/)
+})
