@@ -1,0 +1,1 @@
+ALTER TABLE "sentry_connections" ADD COLUMN "tokens_issued_at" timestamp (3) with time zone;

@@ -1,0 +1,1 @@
+ALTER TABLE `sentry_connections` ADD `tokens_issued_at` integer;
