@@ -36,6 +36,12 @@ class SentryAPI extends RESTDataSource {
     return await this.get(`organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(id)}/events/latest/`)
   }
 
+  async timeseries (org: string, params: Record<string, string | string[]>): Promise<{ timeSeries: Array<Record<string, any>> }> {
+    const search = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) search.append(k, x)
+    return await this.get(`organizations/${encodeURIComponent(org)}/events-timeseries/`, { params: search })
+  }
+
   async events (org: string, id: string, first: number): Promise<unknown[]> {
     return await this.get(`organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(id)}/events/`, { params: { per_page: String(first) } })
   }
@@ -48,7 +54,13 @@ const typeDefs = `#graphql
     projects(first: Int = 25): ProjectConnection!
     issues(first: Int = 25): IssueConnection!
     issue(id: ID!): Issue
+    timeseries(dataset: ExploreDataset!, yAxis: [String!]!, query: String, groupBy: [String!], topEvents: Int, sort: String, statsPeriod: String, interval: String): TimeSeriesResult
   }
+  enum ExploreDataset { SPANS ERRORS LOGS }
+  type TimeSeriesResult { series: [TimeSeries!]! }
+  type TimeSeries { yAxis: String!, groupBy: [GroupByValue!]!, isOther: Boolean!, valueUnit: String, points: [TimeSeriesPoint!]! }
+  type GroupByValue { key: String!, value: String }
+  type TimeSeriesPoint { timestamp: String!, value: Float, incomplete: Boolean! }
   type Project { id: ID!, slug: String!, name: String!, platform: String }
   type ProjectConnection { nodes: [Project!]! }
   type IssueProject { id: ID!, slug: String! }
@@ -77,7 +89,22 @@ const resolvers = {
     issues: async (org: Org, args: { first: number }, ctx: Context) => ({
       nodes: (await ctx.dataSources.sentry.issues(org.slug, args.first)).map(i => ({ ...(i as object), org: org.slug }))
     }),
-    issue: async (org: Org, args: { id: string }, ctx: Context) => ({ ...(await ctx.dataSources.sentry.issue(org.slug, args.id)), org: org.slug })
+    issue: async (org: Org, args: { id: string }, ctx: Context) => ({ ...(await ctx.dataSources.sentry.issue(org.slug, args.id)), org: org.slug }),
+    timeseries: async (org: Org, args: { dataset: string, yAxis: string[], query?: string, groupBy?: string[], topEvents?: number, sort?: string, statsPeriod?: string, interval?: string }, ctx: Context) => {
+      const params: Record<string, string | string[]> = { dataset: args.dataset.toLowerCase(), yAxis: args.yAxis }
+      for (const k of ['query', 'groupBy', 'sort', 'statsPeriod', 'interval'] as const) if (args[k] !== undefined) params[k] = args[k] as string | string[]
+      if (args.topEvents !== undefined) params.topEvents = String(args.topEvents)
+      const body = await ctx.dataSources.sentry.timeseries(org.slug, params)
+      return {
+        series: body.timeSeries.map(s => ({
+          yAxis: s.yAxis,
+          groupBy: s.groupBy ?? [],
+          isOther: s.meta?.isOther === true,
+          valueUnit: s.meta?.valueUnit ?? null,
+          points: (s.values as Array<Record<string, any>>).map(v => ({ timestamp: new Date(v.timestamp).toISOString(), value: v.value, incomplete: v.incomplete === true }))
+        }))
+      }
+    }
   },
   Issue: {
     latestEvent: async (issue: IssueParent, _: unknown, ctx: Context) => await ctx.dataSources.sentry.latestEvent(issue.org, issue.id),

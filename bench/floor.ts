@@ -46,6 +46,22 @@ const queries: Record<string, (params: URLSearchParams) => Promise<unknown>> = {
         }
       }
     }
+  },
+  async dashboardTimeseries () {
+    const qs = 'dataset=spans&yAxis=p95(span.duration)&query=is_transaction:true&groupBy=transaction&topEvents=5&sort=-p95(span.duration)&statsPeriod=24h&interval=1h&sampling=NORMAL'
+    const body = await get(`/api/0/organizations/${org}/events-timeseries/?${qs}`)
+    return {
+      organization: {
+        timeseries: {
+          series: (body.timeSeries as Json[]).map(s => ({
+            groupBy: (s.groupBy ?? []).map((g: Json) => ({ key: g.key, value: g.value })),
+            isOther: s.meta?.isOther === true,
+            valueUnit: s.meta?.valueUnit ?? null,
+            points: (s.values as Json[]).map(v => ({ timestamp: new Date(v.timestamp).toISOString(), value: v.value, incomplete: v.incomplete === true }))
+          }))
+        }
+      }
+    }
   }
 }
 
