@@ -52,7 +52,9 @@ export default fp(async function graphiqlOffline (app: FastifyInstance) {
   if (main !== undefined) rewritten.set('/graphiql/main.js', exampleTabs() + main.replace(...DEFAULT_TABS))
   // Before mercurius' own routes answer: same URLs, rewritten bodies.
   app.addHook('onRequest', async (request, reply) => {
-    const body = request.method === 'GET' ? rewritten.get(request.url.replace(/\?.*$/s, '')) : undefined
+    // Every request passes here: only GET /graphiql/… goes further than one string comparison.
+    if (request.method !== 'GET' || !request.url.startsWith('/graphiql/')) return
+    const body = rewritten.get(request.url.replace(/\?.*$/s, ''))
     if (body !== undefined) return await reply.type('application/javascript; charset=utf-8').send(body)
   })
 
