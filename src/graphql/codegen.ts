@@ -43,6 +43,7 @@ export async function generate (targets: CodegenTargets = DEFAULT_TARGETS): Prom
     mappers: {
       Viewer: './models.js#ViewerModel',
       SentryConnection: './models.js#ConnectionModel',
+      SentryAccount: './models.js#ConnectionModel',
       Organization: './models.js#OrganizationModel',
       Project: './models.js#ProjectModel',
       Issue: './models.js#IssueModel',

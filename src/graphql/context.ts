@@ -103,7 +103,7 @@ export class RequestGateway {
 
 export function organizationModel (connection: ConnectionRecord, org: OrganizationRecord): OrganizationModel {
   return {
-    scope: { connectionId: connection.id, org: org.slug },
+    scope: { connectionId: connection.id, org: org.slug, orgId: org.orgId },
     id: org.orgId,
     slug: org.slug,
     name: org.name,

@@ -61,31 +61,49 @@ export type Scalars = {
  * One event of an issue: an error, a transaction, a CSP report, a generic occurrence, or a type
  * this gateway does not know yet.
  */
-export type Event = {
+export type Event = Node & {
   __typename?: 'Event'
+  /** The event's id (32 hex digits). */
   id: Scalars['ID']
+  /** Globally unique id for `Query.node` (Relay). */
+  globalId: Scalars['ID']
+  /** The event's id as sent by the SDK (usually equal to `id`). */
   eventID: Scalars['String']
+  /** The id of the issue the event belongs to. */
   groupID?: Maybe<Scalars['String']>
+  /** The id of the project the event belongs to. */
   projectID?: Maybe<Scalars['String']>
+  /** The event's title. */
   title: Scalars['String']
+  /** The event's message, when it has one. */
   message?: Maybe<Scalars['String']>
+  /** When the event happened. */
   dateCreated?: Maybe<Scalars['DateTime']>
+  /** When Sentry received the event (fetches the full event when listed). */
   dateReceived?: Maybe<Scalars['DateTime']>
+  /** The platform of the SDK that sent it. */
   platform?: Maybe<Scalars['String']>
   /** e.g. error, default, csp, transaction, generic; unknown types come through as sent. */
   type?: Maybe<Scalars['String']>
+  /** Where the event happened (a function, a transaction, a URL). */
   culprit?: Maybe<Scalars['String']>
+  /** The event's location (file or URL), when Sentry computed one. */
   location?: Maybe<Scalars['String']>
+  /** The event's tags. */
   tags: Array<Tag>
+  /** The user the event happened to, as the SDK reported it. */
   user?: Maybe<EventUser>
-  /** The event's entries (exception, breadcrumbs, request, …); typed where known, GenericEntry otherwise. */
-  entries: Array<EventEntry>
-  /** Each context (os, browser, runtime, trace, …) with its raw data. */
-  contexts: Array<EventContext>
+  /** The event's entries (exception, breadcrumbs, request, …); typed where known, GenericEntry otherwise. Null when the full event could not be fetched. */
+  entries?: Maybe<Array<EventEntry>>
+  /** Each context (os, browser, runtime, trace, …) with its raw data. Null when the full event could not be fetched. */
+  contexts?: Maybe<Array<EventContext>>
   /** The trace context, when the event has one. */
   trace?: Maybe<TraceContext>
+  /** The SDK that sent the event (name, version, integrations). */
   sdk?: Maybe<Scalars['JSON']>
+  /** The release the event belongs to, as Sentry embeds it. */
   release?: Maybe<Scalars['JSON']>
+  /** Sentry's metadata for the event (title parts, exception type and value, …). */
   metadata?: Maybe<Scalars['JSON']>
   /** Issue-platform occurrence data (performance and generic issues). */
   occurrence?: Maybe<Scalars['JSON']>
@@ -99,243 +117,387 @@ export type Event = {
   traceDetails?: Maybe<Trace>
 }
 
+/** A tag of an event. */
 export type Tag = {
   __typename?: 'Tag'
+  /** The tag key, e.g. browser, environment. */
   key: Scalars['String']
+  /** The tag's value. */
   value?: Maybe<Scalars['String']>
 }
 
+/** The user an event happened to, as the SDK reported it. */
 export type EventUser = {
   __typename?: 'EventUser'
+  /** The user id the application set. */
   id?: Maybe<Scalars['String']>
+  /** The user's email address. */
   email?: Maybe<Scalars['String']>
+  /** The user's username. */
   username?: Maybe<Scalars['String']>
+  /** The user's IP address. */
   ipAddress?: Maybe<Scalars['String']>
+  /** The user's name. */
   name?: Maybe<Scalars['String']>
+  /** Geographical data Sentry derived from the IP address. */
   geo?: Maybe<Scalars['JSON']>
+  /** Any other data the application attached. */
   data?: Maybe<Scalars['JSON']>
 }
 
+/** One context of an event (os, browser, runtime, trace, …). */
 export type EventContext = {
   __typename?: 'EventContext'
   /** The context's key in the event, e.g. os, browser, trace. */
   key: Scalars['String']
   /** The context's declared type, when it has one. */
   type?: Maybe<Scalars['String']>
+  /** The context's data as sent. */
   data: Scalars['JSON']
 }
 
+/** The trace context of an event. */
 export type TraceContext = {
   __typename?: 'TraceContext'
+  /** The trace id (32 hex digits). */
   traceId?: Maybe<Scalars['String']>
+  /** The span id (16 hex digits). */
   spanId?: Maybe<Scalars['String']>
+  /** The parent span's id. */
   parentSpanId?: Maybe<Scalars['String']>
+  /** The span operation, e.g. http.server. */
   op?: Maybe<Scalars['String']>
+  /** The span status, e.g. ok, internal_error. */
   status?: Maybe<Scalars['String']>
 }
 
 /** An entry of an event. `data` always carries Sentry's raw value. */
 export type EventEntry = {
+  /** The entry type as Sentry names it, e.g. exception, breadcrumbs, request. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
 }
 
 /** An entry type this gateway does not model (or whose data did not have the expected shape). */
 export type GenericEntry = EventEntry & {
   __typename?: 'GenericEntry'
+  /** The entry type as Sentry names it. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
 }
 
+/** The exceptions of an event (entry type `exception`). */
 export type ExceptionEntry = EventEntry & {
   __typename?: 'ExceptionEntry'
+  /** Always exception. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The exceptions, the innermost (or chained cause) first, as Sentry orders them. */
   values: Array<ExceptionValue>
+  /** Whether any frame is not in the application (a system frame). */
   hasSystemFrames?: Maybe<Scalars['Boolean']>
 }
 
+/** One exception. */
 export type ExceptionValue = {
   __typename?: 'ExceptionValue'
+  /** The exception's type (class), e.g. TypeError. */
   type?: Maybe<Scalars['String']>
+  /** The exception's message. */
   value?: Maybe<Scalars['String']>
+  /** The module the exception type lives in. */
   module?: Maybe<Scalars['String']>
+  /** The thread it was raised in. */
   threadId?: Maybe<Scalars['String']>
+  /** How the exception was captured. */
   mechanism?: Maybe<ExceptionMechanism>
+  /** The stack trace, symbolicated where possible. */
   stacktrace?: Maybe<Stacktrace>
+  /** The stack trace as the SDK sent it, before symbolication. */
   rawStacktrace?: Maybe<Stacktrace>
 }
 
+/** How an exception was captured. */
 export type ExceptionMechanism = {
   __typename?: 'ExceptionMechanism'
+  /** The mechanism, e.g. onerror, generic, celery. */
   type?: Maybe<Scalars['String']>
+  /** False when the application did not handle the exception. */
   handled?: Maybe<Scalars['Boolean']>
+  /** True when the exception was made up by the SDK (e.g. from a signal). */
   synthetic?: Maybe<Scalars['Boolean']>
+  /** A description of the mechanism. */
   description?: Maybe<Scalars['String']>
+  /** A link to documentation about the mechanism. */
   helpLink?: Maybe<Scalars['String']>
+  /** Mechanism-specific data. */
   data?: Maybe<Scalars['JSON']>
+  /** Operating-system error information (signal, errno, Mach exception). */
   meta?: Maybe<Scalars['JSON']>
 }
 
+/** A stack trace. */
 export type Stacktrace = {
   __typename?: 'Stacktrace'
+  /** The frames, outermost first (the crashing frame last). */
   frames: Array<Frame>
+  /** Which frames the SDK left out, as [start, end]. */
   framesOmitted?: Maybe<Scalars['JSON']>
+  /** Whether any frame is not in the application. */
   hasSystemFrames?: Maybe<Scalars['Boolean']>
+  /** CPU register values at the crash. */
   registers?: Maybe<Scalars['JSON']>
 }
 
+/** One stack frame. */
 export type Frame = {
   __typename?: 'Frame'
+  /** The file name, relative where the SDK could tell. */
   filename?: Maybe<Scalars['String']>
+  /** The absolute path or URL of the file. */
   absPath?: Maybe<Scalars['String']>
+  /** The module (or package path) of the frame. */
   module?: Maybe<Scalars['String']>
+  /** The package (library or binary) of the frame. */
   package?: Maybe<Scalars['String']>
+  /** The platform of the frame, when it differs from the event's. */
   platform?: Maybe<Scalars['String']>
+  /** The function name. */
   function?: Maybe<Scalars['String']>
+  /** The function name before demangling or normalization. */
   rawFunction?: Maybe<Scalars['String']>
+  /** The symbol name (native frames). */
   symbol?: Maybe<Scalars['String']>
+  /** The line number (1-based). */
   lineNo?: Maybe<Scalars['Int']>
+  /** The column number (1-based). */
   colNo?: Maybe<Scalars['Int']>
+  /** Whether the frame is in the application's own code. */
   inApp?: Maybe<Scalars['Boolean']>
+  /** The instruction address (native frames). */
   instructionAddr?: Maybe<Scalars['String']>
+  /** The symbol's start address (native frames). */
   symbolAddr?: Maybe<Scalars['String']>
+  /** How the frame was found when stack walking (native frames). */
   trust?: Maybe<Scalars['String']>
   /** Source lines around the frame. */
   context: Array<SourceLine>
+  /** Local variables at the frame, when the SDK sent them. */
   vars?: Maybe<Scalars['JSON']>
 }
 
+/** One source line around a frame. */
 export type SourceLine = {
   __typename?: 'SourceLine'
+  /** The line number. */
   lineNo?: Maybe<Scalars['Int']>
+  /** The line's text. */
   line?: Maybe<Scalars['String']>
 }
 
 /** Free-standing stack trace (entry type `stacktrace`). */
 export type StacktraceEntry = EventEntry & {
   __typename?: 'StacktraceEntry'
+  /** Always stacktrace. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The stack trace. */
   stacktrace?: Maybe<Stacktrace>
 }
 
+/** The threads of an event (entry type `threads`). */
 export type ThreadsEntry = EventEntry & {
   __typename?: 'ThreadsEntry'
+  /** Always threads. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The threads. */
   values: Array<Thread>
 }
 
+/** One thread of an event. */
 export type Thread = {
   __typename?: 'Thread'
+  /** The thread's id. */
   id?: Maybe<Scalars['String']>
+  /** The thread's name. */
   name?: Maybe<Scalars['String']>
+  /** Whether this thread crashed. */
   crashed?: Maybe<Scalars['Boolean']>
+  /** Whether this thread was the current one. */
   current?: Maybe<Scalars['Boolean']>
+  /** The thread's stack trace, symbolicated where possible. */
   stacktrace?: Maybe<Stacktrace>
+  /** The thread's stack trace as the SDK sent it. */
   rawStacktrace?: Maybe<Stacktrace>
 }
 
+/** The breadcrumbs of an event (entry type `breadcrumbs`). */
 export type BreadcrumbsEntry = EventEntry & {
   __typename?: 'BreadcrumbsEntry'
+  /** Always breadcrumbs. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The breadcrumbs, oldest first. */
   values: Array<Breadcrumb>
 }
 
+/** One breadcrumb: something that happened before the event. */
 export type Breadcrumb = {
   __typename?: 'Breadcrumb'
+  /** When it happened. */
   timestamp?: Maybe<Scalars['DateTime']>
+  /** The breadcrumb type, e.g. default, http, navigation. */
   type?: Maybe<Scalars['String']>
+  /** The category, e.g. console, xhr, ui.click. */
   category?: Maybe<Scalars['String']>
+  /** The level, e.g. info, warning, error. */
   level?: Maybe<Scalars['String']>
+  /** The message. */
   message?: Maybe<Scalars['String']>
+  /** The id of an event this breadcrumb refers to. */
   eventId?: Maybe<Scalars['String']>
+  /** Type-specific data (e.g. url, method and status_code for http). */
   data?: Maybe<Scalars['JSON']>
 }
 
+/** The HTTP request of an event (entry type `request`). */
 export type RequestEntry = EventEntry & {
   __typename?: 'RequestEntry'
+  /** Always request. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The HTTP method. */
   method?: Maybe<Scalars['String']>
+  /** The request URL (without the query string). */
   url?: Maybe<Scalars['String']>
   /** Query parameters as pairs; a query sent as a string comes as one pair with an empty key. */
   query: Array<KeyValue>
+  /** The URL fragment. */
   fragment?: Maybe<Scalars['String']>
+  /** The request headers as pairs. */
   headers: Array<KeyValue>
+  /** The request cookies as pairs. */
   cookies: Array<KeyValue>
+  /** Server environment variables the SDK sent. */
   env?: Maybe<Scalars['JSON']>
   /** The request body as Sentry stored it. */
   body?: Maybe<Scalars['JSON']>
+  /** The body's content type as Sentry inferred it. */
   inferredContentType?: Maybe<Scalars['String']>
+  /** The API the request targeted (e.g. graphql), when Sentry detected one. */
   apiTarget?: Maybe<Scalars['String']>
 }
 
+/** A key and a value (headers, cookies, query parameters). */
 export type KeyValue = {
   __typename?: 'KeyValue'
+  /** The key. */
   key: Scalars['String']
+  /** The value. */
   value?: Maybe<Scalars['String']>
 }
 
+/** The message of an event (entry type `message`). */
 export type MessageEntry = EventEntry & {
   __typename?: 'MessageEntry'
+  /** Always message. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The message with its parameters filled in. */
   formatted?: Maybe<Scalars['String']>
+  /** The message template. */
   message?: Maybe<Scalars['String']>
+  /** The template's parameters. */
   params?: Maybe<Scalars['JSON']>
 }
 
 /** A transaction's spans (entry type `spans`). */
 export type SpansEntry = EventEntry & {
   __typename?: 'SpansEntry'
+  /** Always spans. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The spans. */
   spans: Array<Span>
 }
 
+/** One span of a transaction. */
 export type Span = {
   __typename?: 'Span'
+  /** The span id. */
   spanId?: Maybe<Scalars['String']>
+  /** The trace id. */
   traceId?: Maybe<Scalars['String']>
+  /** The parent span's id. */
   parentSpanId?: Maybe<Scalars['String']>
+  /** The operation, e.g. db.query, http.client. */
   op?: Maybe<Scalars['String']>
+  /** What the span did (a query, a URL). */
   description?: Maybe<Scalars['String']>
+  /** The span status, e.g. ok. */
   status?: Maybe<Scalars['String']>
   /** Unix seconds. */
   startTimestamp?: Maybe<Scalars['Float']>
   /** Unix seconds. */
   timestamp?: Maybe<Scalars['Float']>
+  /** Span-specific data. */
   data?: Maybe<Scalars['JSON']>
 }
 
 /** A Content-Security-Policy report (entry type `csp`). */
 export type CspEntry = EventEntry & {
   __typename?: 'CspEntry'
+  /** Always csp. */
   type: Scalars['String']
+  /** The entry's data as Sentry sent it. */
   data?: Maybe<Scalars['JSON']>
+  /** The URI the policy blocked. */
   blockedUri?: Maybe<Scalars['String']>
+  /** The URI of the document that broke the policy. */
   documentUri?: Maybe<Scalars['String']>
+  /** The directive that was enforced. */
   effectiveDirective?: Maybe<Scalars['String']>
+  /** The directive that was violated. */
   violatedDirective?: Maybe<Scalars['String']>
+  /** The whole policy. */
   originalPolicy?: Maybe<Scalars['String']>
+  /** The file that caused the violation. */
   sourceFile?: Maybe<Scalars['String']>
+  /** The line that caused the violation. */
   lineNumber?: Maybe<Scalars['Int']>
+  /** enforce or report. */
   disposition?: Maybe<Scalars['String']>
 }
 
+/** A page of events (Relay connection). */
 export type EventConnection = {
   __typename?: 'EventConnection'
+  /** The events with their cursors. */
   edges: Array<EventEdge>
+  /** The events of this page (the `node` of each edge). */
   nodes: Array<Event>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many events the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** An event and its cursor. */
 export type EventEdge = {
   __typename?: 'EventEdge'
+  /** Pass as `after` (or `before`) to page from this event. */
   cursor: Scalars['String']
+  /** The event. */
   node: Event
 }
 
@@ -690,46 +852,77 @@ export type ReleaseHealth = {
  * A Sentry issue (group) of any category: error, performance, CSP, feedback, metric, or one this
  * gateway does not know yet (its raw values come through as strings and JSON).
  */
-export type Issue = {
+export type Issue = Node & {
   __typename?: 'Issue'
+  /** Sentry's issue id. */
   id: Scalars['ID']
+  /** Globally unique id for `Query.node` (Relay). */
+  globalId: Scalars['ID']
+  /** The short id shown in Sentry's UI, e.g. `BACKEND-1A`. */
   shortId: Scalars['String']
+  /** The issue's title. */
   title: Scalars['String']
+  /** Where the issue happens (a function, a transaction, a URL). */
   culprit?: Maybe<Scalars['String']>
   /** Sentry's level as sent: fatal, error, warning, info, debug, sample… */
   level: Scalars['String']
-  /** Sentry's status as sent: resolved, unresolved, ignored, or a transient one such as reprocessing. */
-  status: Scalars['String']
+  /**
+   * Sentry's status, with Sentry's own lowercase values (so clients that compared the former
+   * String keep working): resolved, unresolved, ignored, and the transient ones. A value this
+   * gateway does not know yet comes as `unknown`; `raw.status` has it as sent.
+   */
+  status: IssueState
+  /** Sentry's substatus, e.g. ongoing, escalating, regressed, new, archived_until_escalating. */
   substatus?: Maybe<Scalars['String']>
+  /** Sentry's priority: high, medium or low. */
   priority?: Maybe<Scalars['String']>
   /** Event count, a decimal string. */
   count: Scalars['BigInt']
+  /** How many distinct users the issue affected. */
   userCount: Scalars['Int']
+  /** When the issue's first event was seen. */
   firstSeen?: Maybe<Scalars['DateTime']>
+  /** When the issue's last event was seen. */
   lastSeen?: Maybe<Scalars['DateTime']>
+  /** The issue's page in Sentry. */
   permalink: Scalars['String']
   /** e.g. error, csp, feedback, generic, performance_n_plus_one_db_queries */
   type?: Maybe<Scalars['String']>
+  /** The issue type's slug, e.g. error, performance_slow_db_query. */
   issueType?: Maybe<Scalars['String']>
   /** e.g. error, performance, feedback, metric; unknown categories come through as sent. */
   issueCategory?: Maybe<Scalars['String']>
+  /** The platform of the issue's events. */
   platform?: Maybe<Scalars['String']>
+  /** The logger name of the issue's events, when set. */
   logger?: Maybe<Scalars['String']>
+  /** Whether the connected user has seen the issue. */
   hasSeen?: Maybe<Scalars['Boolean']>
+  /** Whether the connected user bookmarked the issue. */
   isBookmarked?: Maybe<Scalars['Boolean']>
+  /** Whether the connected user gets notifications for the issue. */
   isSubscribed?: Maybe<Scalars['Boolean']>
+  /** Whether the issue has a public share link. */
   isPublic?: Maybe<Scalars['Boolean']>
+  /** Whether an event of the issue was not handled by the application. */
   isUnhandled?: Maybe<Scalars['Boolean']>
+  /** How many comments (notes) the issue has. */
   numComments?: Maybe<Scalars['Int']>
+  /** Sentry's metadata (title parts, exception type and value, …). */
   metadata?: Maybe<Scalars['JSON']>
+  /** Details of the status (e.g. ignore until, resolved in release). */
   statusDetails?: Maybe<Scalars['JSON']>
-  project: Project
+  /** The project the issue belongs to. Null when it had to be fetched and Sentry failed. */
+  project?: Maybe<Project>
+  /** Who the issue is assigned to: an AssignedUser or an AssignedTeam; null when unassigned. */
   assignedTo?: Maybe<Assignee>
-  events: EventConnection
+  /** The issue's events, newest first. Null when Sentry failed (see `errors`). */
+  events?: Maybe<EventConnection>
+  /** The issue's newest event; null when it has none or Sentry failed. */
   latestEvent?: Maybe<Event>
   /** The tag keys seen on this issue's events. */
   tags?: Maybe<Array<IssueTag>>
-  /** Values of one tag on this issue, most frequent first. */
+  /** Values of one tag on this issue, most frequent first. Null when Sentry failed. */
   tagValues?: Maybe<TagValueConnection>
   /** Every field Sentry returned, as-is. */
   raw: Scalars['JSON']
@@ -748,6 +941,8 @@ export type Issue = {
 export type IssueeventsArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
 /**
@@ -758,6 +953,8 @@ export type IssuetagValuesArgs = {
   key: Scalars['String']
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
 /**
@@ -768,98 +965,234 @@ export type IssuefrequencyArgs = {
   period?: InputMaybe<IssueStatsPeriod>
 }
 
-export type IssueStatus = 'RESOLVED' | 'UNRESOLVED' | 'IGNORED'
+/** The statuses an issue can be set to (`UpdateIssueInput.status`). */
+export type IssueStatus =
+  /** Resolved: new events reopen it. */
+  | 'RESOLVED'
+  /** Open. */
+  | 'UNRESOLVED'
+  /** Ignored (archived in Sentry's UI). */
+  | 'IGNORED'
 
-export type IssueSort = 'DATE' | 'FREQ' | 'INBOX' | 'NEW' | 'RECOMMENDED' | 'TRENDS' | 'USER'
+/**
+ * An issue's status as Sentry reports it. The values keep Sentry's lowercase spelling on purpose:
+ * `Issue.status` was a String carrying exactly these values, and clients compare them.
+ */
+export type IssueState =
+  /** Resolved. */
+  | 'resolved'
+  /** Open. */
+  | 'unresolved'
+  /** Ignored (archived in Sentry's UI). */
+  | 'ignored'
+  /** Being reprocessed. */
+  | 'reprocessing'
+  /** Scheduled for deletion. */
+  | 'pending_deletion'
+  /** Being deleted. */
+  | 'deletion_in_progress'
+  /** Being merged into another issue. */
+  | 'pending_merge'
+  /** A status this gateway does not know yet; `raw.status` has Sentry's value. */
+  | 'unknown'
 
-export type AssigneeType = 'USER' | 'TEAM'
+/** The orders the issue search can sort by. */
+export type IssueSort =
+  /** Last seen, newest first. */
+  | 'DATE'
+  /** Event count, highest first. */
+  | 'FREQ'
+  /** Time added to the inbox. */
+  | 'INBOX'
+  /** First seen, newest first. */
+  | 'NEW'
+  /** Sentry's recommended order. */
+  | 'RECOMMENDED'
+  /** Trending. */
+  | 'TRENDS'
+  /** Affected users, most first. */
+  | 'USER'
 
+/** Whether an issue is assigned to a user or to a team. */
+export type AssigneeType =
+  /** A Sentry user. */
+  | 'USER'
+  /** A team. */
+  | 'TEAM'
+
+/**
+ * Who an issue is assigned to. The concrete type tells users and teams apart, so a normalized
+ * cache keys user 1 (`AssignedUser:1`) and team 1 (`AssignedTeam:1`) as different objects; the
+ * fields of the former object type `Assignee` are all here, so existing selections still work.
+ */
 export type Assignee = {
-  __typename?: 'Assignee'
+  /** USER or TEAM (also told by `__typename`). */
   type: AssigneeType
+  /** The user's or the team's Sentry id. */
   id: Scalars['ID']
+  /** The user's or the team's display name. */
   name: Scalars['String']
+  /** The user's email; null for a team. */
   email?: Maybe<Scalars['String']>
 }
 
+/** An issue assigned to a Sentry user. */
+export type AssignedUser = Assignee & {
+  __typename?: 'AssignedUser'
+  /** Always USER. */
+  type: AssigneeType
+  /** The user's Sentry id. */
+  id: Scalars['ID']
+  /** The user's display name. */
+  name: Scalars['String']
+  /** The user's email address. */
+  email?: Maybe<Scalars['String']>
+}
+
+/** An issue assigned to a team. */
+export type AssignedTeam = Assignee & {
+  __typename?: 'AssignedTeam'
+  /** Always TEAM. */
+  type: AssigneeType
+  /** The team's Sentry id. */
+  id: Scalars['ID']
+  /** The team's name. */
+  name: Scalars['String']
+  /** Always null (teams have no email). */
+  email?: Maybe<Scalars['String']>
+}
+
+/** A tag key seen on an issue's events. */
 export type IssueTag = {
   __typename?: 'IssueTag'
+  /** The tag key, e.g. browser. */
   key: Scalars['String']
+  /** The key's display name. */
   name?: Maybe<Scalars['String']>
+  /** How many distinct values the key has on this issue. */
   totalValues?: Maybe<Scalars['Int']>
 }
 
+/** One value of a tag on an issue. */
 export type TagValue = {
   __typename?: 'TagValue'
+  /** The tag key. */
   key?: Maybe<Scalars['String']>
+  /** The value. */
   value?: Maybe<Scalars['String']>
+  /** The value's display name. */
   name?: Maybe<Scalars['String']>
+  /** How many of the issue's events carry it. */
   count?: Maybe<Scalars['Int']>
+  /** When it was first seen. */
   firstSeen?: Maybe<Scalars['DateTime']>
+  /** When it was last seen. */
   lastSeen?: Maybe<Scalars['DateTime']>
 }
 
+/** A page of issues (Relay connection). */
 export type IssueConnection = {
   __typename?: 'IssueConnection'
+  /** The issues with their cursors. */
   edges: Array<IssueEdge>
+  /** The issues of this page (the `node` of each edge). */
   nodes: Array<Issue>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many issues the list has in all; Sentry's `X-Hits` count of the search (capped by Sentry at `X-Max-Hits`). */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** One of the issues and its cursor. */
 export type IssueEdge = {
   __typename?: 'IssueEdge'
+  /** Pass as `after` (or `before`) to page from here. */
   cursor: Scalars['String']
+  /** The item. */
   node: Issue
 }
 
+/** A page of tag values (Relay connection). */
 export type TagValueConnection = {
   __typename?: 'TagValueConnection'
+  /** The tag values with their cursors. */
   edges: Array<TagValueEdge>
+  /** The tag values of this page (the `node` of each edge). */
   nodes: Array<TagValue>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many tag values the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** One of the tag values and its cursor. */
 export type TagValueEdge = {
   __typename?: 'TagValueEdge'
+  /** Pass as `after` (or `before`) to page from here. */
   cursor: Scalars['String']
+  /** The item. */
   node: TagValue
 }
 
 /** A member (or pending invite) of an organization. */
 export type Member = {
   __typename?: 'Member'
+  /** Sentry's member id (the membership, not the user). */
   id: Scalars['ID']
+  /** The member's (or invitee's) email address. */
   email: Scalars['String']
+  /** The member's display name. */
   name?: Maybe<Scalars['String']>
+  /** The member's organization role, e.g. member, admin, owner. */
   orgRole?: Maybe<Scalars['String']>
+  /** True for an invite not yet accepted. */
   pending?: Maybe<Scalars['Boolean']>
+  /** True for an invite that expired. */
   expired?: Maybe<Scalars['Boolean']>
+  /** The invite's status, e.g. approved, requested_to_be_invited. */
   inviteStatus?: Maybe<Scalars['String']>
+  /** When the membership (or invite) was created. */
   dateCreated?: Maybe<Scalars['DateTime']>
+  /** The Sentry user behind the membership; null for a pending invite. */
   user?: Maybe<MemberUser>
 }
 
+/** The Sentry user behind a membership. */
 export type MemberUser = {
   __typename?: 'MemberUser'
+  /** Sentry's user id. */
   id: Scalars['ID']
+  /** The user's display name. */
   name?: Maybe<Scalars['String']>
+  /** The user's username. */
   username?: Maybe<Scalars['String']>
+  /** The user's email address. */
   email?: Maybe<Scalars['String']>
 }
 
+/** A page of members (Relay connection). */
 export type MemberConnection = {
   __typename?: 'MemberConnection'
+  /** The members with their cursors. */
   edges: Array<MemberEdge>
+  /** The members of this page (the `node` of each edge). */
   nodes: Array<Member>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many members the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** A member and its cursor. */
 export type MemberEdge = {
   __typename?: 'MemberEdge'
+  /** Pass as `after` (or `before`) to page from this member. */
   cursor: Scalars['String']
+  /** The member. */
   node: Member
 }
 
+/** The entry points for changing data. */
 export type Mutation = {
   __typename?: 'Mutation'
   /** Updates an issue in Sentry and returns it as Sentry now has it. */
@@ -868,51 +1201,80 @@ export type Mutation = {
   disconnect: Scalars['Boolean']
 }
 
+/** The entry points for changing data. */
 export type MutationupdateIssueArgs = {
   organizationSlug: Scalars['String']
   id: Scalars['ID']
   input: UpdateIssueInput
 }
 
+/** The entry points for changing data. */
 export type MutationdisconnectArgs = {
   connectionId: Scalars['ID']
 }
 
 /** Only the fields that are set are changed. At least one field is required. */
 export type UpdateIssueInput = {
+  /** The new status. */
   status?: InputMaybe<IssueStatus>
   /**
    * A user id, `user:<id>`, a username, an email, or `team:<id>`. An empty string or null
    * removes the assignee.
    */
   assignedTo?: InputMaybe<Scalars['String']>
+  /** Marks the issue as seen (or unseen) by the connected Sentry user. */
   hasSeen?: InputMaybe<Scalars['Boolean']>
+  /** Bookmarks (or un-bookmarks) the issue for the connected Sentry user. */
   isBookmarked?: InputMaybe<Scalars['Boolean']>
 }
 
-export type Organization = {
+/**
+ * An object with a globally unique id, refetchable through `Query.node(id:)` (the Relay Global
+ * Object Identification spec, https://relay.dev/graphql/objectidentification.htm). The global id
+ * is a separate field, `globalId`, because every type's `id` keeps Sentry's own id (the public
+ * contract). With Relay, set `schemaConfig.nodeInterfaceIdField` to `globalId` (see README).
+ */
+export type Node = {
+  /** Globally unique across every type of this API; stable for the same Sentry object. */
+  globalId: Scalars['ID']
+}
+
+/** A Sentry organization, read through one of the viewer's connections. */
+export type Organization = Node & {
   __typename?: 'Organization'
+  /** Sentry's organization id. */
   id: Scalars['ID']
+  /** Globally unique id for `Query.node` (Relay). */
+  globalId: Scalars['ID']
+  /** The organization's slug (its name in URLs). */
   slug: Scalars['String']
+  /** The organization's display name. */
   name: Scalars['String']
   /** Where Sentry serves this organization's API (links.regionUrl). */
   regionUrl: Scalars['String']
-  /** The id of the SentryConnection this organization is read through. */
+  /** The id of the SentryAccount (connection) this organization is read through. */
   connectionId: Scalars['ID']
-  projects: ProjectConnection
+  /** The organization's projects visible to the connection. Null when Sentry failed (see `errors`). */
+  projects?: Maybe<ProjectConnection>
+  /** One project by slug; null when it does not exist or Sentry failed. */
   project?: Maybe<Project>
   /**
    * Issues of the organization. `query` is Sentry's search syntax; when omitted, Sentry's default
    * (`is:unresolved`) applies, and an empty string lists every issue. `projects` takes project ids
-   * or slugs.
+   * or slugs. Null when Sentry failed (see `errors`).
    */
-  issues: IssueConnection
+  issues?: Maybe<IssueConnection>
+  /** One issue by its Sentry id; null when it does not exist or Sentry failed. */
   issue?: Maybe<Issue>
-  teams: TeamConnection
-  members: MemberConnection
-  releases: ReleaseConnection
+  /** The organization's teams. Null when Sentry failed (see `errors`). */
+  teams?: Maybe<TeamConnection>
+  /** The organization's members and pending invites. Null when Sentry failed (see `errors`). */
+  members?: Maybe<MemberConnection>
+  /** The organization's releases, newest first. Null when Sentry failed (see `errors`). */
+  releases?: Maybe<ReleaseConnection>
+  /** One release by version; null when it does not exist or Sentry failed. */
   release?: Maybe<Release>
-  /** Usage statistics (Sentry's stats_v2). */
+  /** Usage statistics (Sentry's stats_v2). Null when Sentry failed. */
   stats?: Maybe<OrganizationStats>
   /**
    * An Explore table (Sentry's GET …/events/): `fields` are Sentry's field names and functions, e.g.
@@ -951,18 +1313,25 @@ export type Organization = {
   trace?: Maybe<Trace>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationprojectsArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationprojectArgs = {
   slug: Scalars['String']
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationissuesArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
   query?: InputMaybe<Scalars['String']>
   sort?: InputMaybe<IssueSort>
   statsPeriod?: InputMaybe<Scalars['String']>
@@ -970,30 +1339,42 @@ export type OrganizationissuesArgs = {
   projects?: InputMaybe<Array<Scalars['String']>>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationissueArgs = {
   id: Scalars['ID']
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationteamsArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationmembersArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationreleasesArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
   query?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationreleaseArgs = {
   version: Scalars['String']
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationstatsArgs = {
   field: StatsField
   groupBy: Array<StatsGroupBy>
@@ -1002,6 +1383,7 @@ export type OrganizationstatsArgs = {
   category?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationexploreArgs = {
   dataset: ExploreDataset
   fields: Array<Scalars['String']>
@@ -1016,6 +1398,7 @@ export type OrganizationexploreArgs = {
   after?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationtimeseriesArgs = {
   dataset: ExploreDataset
   yAxis?: Array<Scalars['String']>
@@ -1032,6 +1415,7 @@ export type OrganizationtimeseriesArgs = {
   end?: InputMaybe<Scalars['DateTime']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationtransactionsArgs = {
   query?: InputMaybe<Scalars['String']>
   sort?: InputMaybe<TransactionSort>
@@ -1044,6 +1428,7 @@ export type OrganizationtransactionsArgs = {
   after?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationsessionsArgs = {
   fields: Array<SessionField>
   groupBy?: InputMaybe<Array<SessionGroupBy>>
@@ -1060,6 +1445,7 @@ export type OrganizationsessionsArgs = {
   after?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry organization, read through one of the viewer's connections. */
 export type OrganizationtraceArgs = {
   traceId: Scalars['ID']
   statsPeriod?: InputMaybe<Scalars['String']>
@@ -1067,134 +1453,217 @@ export type OrganizationtraceArgs = {
   end?: InputMaybe<Scalars['DateTime']>
 }
 
+/** What a stats query sums. */
 export type StatsField =
   /** sum(quantity): events, transactions, attachments… by outcome */
   | 'SUM_QUANTITY'
   /** sum(times_seen) */
   | 'SUM_TIMES_SEEN'
 
-export type StatsGroupBy = 'OUTCOME' | 'CATEGORY' | 'REASON' | 'PROJECT'
+/** How a stats query groups its sums. */
+export type StatsGroupBy =
+  /** By outcome: accepted, filtered, rate_limited, invalid, abuse, client_discard. */
+  | 'OUTCOME'
+  /** By data category: error, transaction, attachment, … */
+  | 'CATEGORY'
+  /** By the reason an event was dropped. */
+  | 'REASON'
+  /** By project. */
+  | 'PROJECT'
 
+/** Usage statistics over a time window. */
 export type OrganizationStats = {
   __typename?: 'OrganizationStats'
+  /** The start of the window. */
   start?: Maybe<Scalars['DateTime']>
+  /** The end of the window. */
   end?: Maybe<Scalars['DateTime']>
+  /** The start of each interval, in order; each group's series follows them. */
   intervals: Array<Scalars['DateTime']>
+  /** One entry per combination of the groupBy values. */
   groups: Array<StatsGroup>
 }
 
+/** The sums of one group of a stats query. */
 export type StatsGroup = {
   __typename?: 'StatsGroup'
   /** The group's key, e.g. { outcome: "accepted", category: "error" }. */
   by: Scalars['JSON']
+  /** The sums over the whole window, keyed by field. */
   totals: Scalars['JSON']
+  /** The sums per interval, keyed by field (arrays parallel to `intervals`). */
   series: Scalars['JSON']
 }
 
 /**
- * Relay page information. Cursors are opaque: pass `endCursor` as `after` to read the next page.
- * Only forward pagination (`first`/`after`) is supported, as Sentry's cursors are forward cursors.
+ * Relay page information (https://relay.dev/graphql/connections.htm). Cursors are opaque: pass
+ * `endCursor` as `after` (with `first`) to read the next page, `startCursor` as `before` (with
+ * `last`) to read the previous one. Backward pages follow Sentry's `previous` link.
  */
 export type PageInfo = {
   __typename?: 'PageInfo'
+  /** True when items exist after this page (forward paging); true when paging backward, as the `before` item exists. */
   hasNextPage: Scalars['Boolean']
+  /** True when items exist before this page. */
   hasPreviousPage: Scalars['Boolean']
+  /** The cursor of the first edge of this page; null for an empty page. */
   startCursor?: Maybe<Scalars['String']>
+  /** The cursor of the last edge of this page; null for an empty page. */
   endCursor?: Maybe<Scalars['String']>
 }
 
-export type Project = {
+/** A Sentry project. */
+export type Project = Node & {
   __typename?: 'Project'
+  /** Sentry's project id. */
   id: Scalars['ID']
+  /** Globally unique id for `Query.node` (Relay). */
+  globalId: Scalars['ID']
+  /** The project's slug (its name in URLs). */
   slug: Scalars['String']
+  /** The project's display name. */
   name: Scalars['String']
+  /** The project's main platform, e.g. javascript-react, python. */
   platform?: Maybe<Scalars['String']>
+  /** When the project was created. */
   dateCreated?: Maybe<Scalars['DateTime']>
+  /** When the project received its first event. */
   firstEvent?: Maybe<Scalars['DateTime']>
+  /** The project's status, e.g. active, pending_deletion. */
   status?: Maybe<Scalars['String']>
+  /** Whether the connected user bookmarked the project. */
   isBookmarked?: Maybe<Scalars['Boolean']>
+  /** Whether the connected user is a member of one of the project's teams. */
   isMember?: Maybe<Scalars['Boolean']>
+  /** Whether the connected user can see the project. */
   hasAccess?: Maybe<Scalars['Boolean']>
+  /** The project's colour in Sentry's UI, as a hex string. */
   color?: Maybe<Scalars['String']>
+  /** The feature flags enabled for the project. */
   features?: Maybe<Array<Scalars['String']>>
+  /** Every platform the project's events came from. */
   platforms?: Maybe<Array<Scalars['String']>>
+  /** The environments seen in the project's events. */
   environments?: Maybe<Array<Scalars['String']>>
+  /** The teams the project belongs to. */
   teams?: Maybe<Array<Team>>
-  /** Client keys (DSNs). Secret DSNs are not exposed. */
+  /** Client keys (DSNs). Secret DSNs are not exposed. Null when Sentry failed. */
   keys?: Maybe<ProjectKeyConnection>
-  /** Issues of this project (the organization's issue search restricted to it). */
-  issues: IssueConnection
+  /** Issues of this project (the organization's issue search restricted to it). Null when Sentry failed. */
+  issues?: Maybe<IssueConnection>
   /** Every field Sentry returned, as-is. */
   raw: Scalars['JSON']
 }
 
+/** A Sentry project. */
 export type ProjectkeysArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
+/** A Sentry project. */
 export type ProjectissuesArgs = {
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
   query?: InputMaybe<Scalars['String']>
   sort?: InputMaybe<IssueSort>
   statsPeriod?: InputMaybe<Scalars['String']>
   environment?: InputMaybe<Array<Scalars['String']>>
 }
 
+/** A page of projects (Relay connection). */
 export type ProjectConnection = {
   __typename?: 'ProjectConnection'
+  /** The projects with their cursors. */
   edges: Array<ProjectEdge>
+  /** The projects of this page (the `node` of each edge). */
   nodes: Array<Project>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many projects the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** A project and its cursor. */
 export type ProjectEdge = {
   __typename?: 'ProjectEdge'
+  /** Pass as `after` (or `before`) to page from this project. */
   cursor: Scalars['String']
+  /** The project. */
   node: Project
 }
 
 /** A client key of a project. */
 export type ProjectKey = {
   __typename?: 'ProjectKey'
+  /** The key's id (its public key). */
   id: Scalars['ID']
+  /** The key's name. */
   name: Scalars['String']
+  /** The key's label, when set. */
   label?: Maybe<Scalars['String']>
   /** The public key. */
   public?: Maybe<Scalars['String']>
+  /** Whether the key accepts events. */
   isActive?: Maybe<Scalars['Boolean']>
+  /** When the key was created. */
   dateCreated?: Maybe<Scalars['DateTime']>
+  /** The JavaScript loader's SDK version for this key. */
   browserSdkVersion?: Maybe<Scalars['String']>
+  /** The key's rate limit ({ window, count }), when set. */
   rateLimit?: Maybe<Scalars['JSON']>
+  /** The key's DSNs and endpoints. */
   dsn: ProjectKeyDsn
 }
 
+/** The DSN and ingestion endpoints of a client key (the secret DSN is never exposed). */
 export type ProjectKeyDsn = {
   __typename?: 'ProjectKeyDsn'
+  /** The public DSN SDKs are configured with. */
   public?: Maybe<Scalars['String']>
+  /** The Content-Security-Policy report endpoint. */
   csp?: Maybe<Scalars['String']>
+  /** The security-header report endpoint. */
   security?: Maybe<Scalars['String']>
+  /** The minidump upload endpoint. */
   minidump?: Maybe<Scalars['String']>
+  /** The Network Error Logging endpoint. */
   nel?: Maybe<Scalars['String']>
+  /** The Unreal Engine crash report endpoint. */
   unreal?: Maybe<Scalars['String']>
+  /** The cron monitor check-in endpoint. */
   crons?: Maybe<Scalars['String']>
+  /** The JavaScript loader script URL. */
   cdn?: Maybe<Scalars['String']>
 }
 
+/** A page of client keys (Relay connection). */
 export type ProjectKeyConnection = {
   __typename?: 'ProjectKeyConnection'
+  /** The keys with their cursors. */
   edges: Array<ProjectKeyEdge>
+  /** The keys of this page (the `node` of each edge). */
   nodes: Array<ProjectKey>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many keys the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** A client key and its cursor. */
 export type ProjectKeyEdge = {
   __typename?: 'ProjectKeyEdge'
+  /** Pass as `after` (or `before`) to page from this key. */
   cursor: Scalars['String']
+  /** The client key. */
   node: ProjectKey
 }
 
+/** The entry points for reading. */
 export type Query = {
   __typename?: 'Query'
   /** The signed-in platform user. Fails with UNAUTHENTICATED without a session. */
@@ -1206,32 +1675,67 @@ export type Query = {
    * NOT_CONNECTED when no connection reaches it; RECONNECT_REQUIRED when only a revoked one does.
    */
   organization?: Maybe<Organization>
+  /** The object with this global id (a `globalId` value), refetched from Sentry; null when it no longer exists. */
+  node?: Maybe<Node>
+  /** The objects with these global ids, in the same order; each is null when it no longer exists (its error is in `errors`). */
+  nodes: Array<Maybe<Node>>
 }
 
+/** The entry points for reading. */
 export type QueryorganizationArgs = {
   slug: Scalars['String']
 }
 
-export type Release = {
+/** The entry points for reading. */
+export type QuerynodeArgs = {
+  id: Scalars['ID']
+}
+
+/** The entry points for reading. */
+export type QuerynodesArgs = {
+  ids: Array<Scalars['ID']>
+}
+
+/** A release of an organization. */
+export type Release = Node & {
   __typename?: 'Release'
   /** Sentry's numeric id, as a string. */
   id: Scalars['ID']
+  /** Globally unique id for `Query.node` (Relay). */
+  globalId: Scalars['ID']
+  /** The release's version string. */
   version: Scalars['String']
+  /** The version as Sentry shortens it for display. */
   shortVersion?: Maybe<Scalars['String']>
+  /** open or archived. */
   status?: Maybe<Scalars['String']>
+  /** The commit ref the release was built from, when set. */
   ref?: Maybe<Scalars['String']>
+  /** A URL for the release, when set. */
   url?: Maybe<Scalars['String']>
+  /** When the release was created. */
   dateCreated?: Maybe<Scalars['DateTime']>
+  /** When the release was released, when set. */
   dateReleased?: Maybe<Scalars['DateTime']>
+  /** When the release received its first event. */
   firstEvent?: Maybe<Scalars['DateTime']>
+  /** When the release received its last event. */
   lastEvent?: Maybe<Scalars['DateTime']>
+  /** How many new issues the release introduced. */
   newGroups?: Maybe<Scalars['Int']>
+  /** How many commits the release has. */
   commitCount?: Maybe<Scalars['Int']>
+  /** How many deploys the release has. */
   deployCount?: Maybe<Scalars['Int']>
+  /** The release's projects, with this release's figures for each. */
   projects: Array<ReleaseProject>
+  /** The parsed version (package, version parts, build hash). */
   versionInfo?: Maybe<Scalars['JSON']>
+  /** The authors of the release's commits. */
   authors?: Maybe<Scalars['JSON']>
+  /** The release's last commit. */
   lastCommit?: Maybe<Scalars['JSON']>
+  /** The release's last deploy. */
   lastDeploy?: Maybe<Scalars['JSON']>
   /** Every field Sentry returned, as-is. */
   raw: Scalars['JSON']
@@ -1242,55 +1746,100 @@ export type Release = {
   health?: Maybe<ReleaseHealth>
 }
 
+/** A release of an organization. */
 export type ReleasehealthArgs = {
   statsPeriod?: InputMaybe<Scalars['String']>
   environments?: InputMaybe<Array<Scalars['String']>>
 }
 
+/**
+ * A project as part of one release, with that release's figures. Not the same object as
+ * `Project`: the same project appears once per release, so a normalized cache must not key it
+ * by `id` alone (see `globalId` and README's typePolicies).
+ */
 export type ReleaseProject = {
   __typename?: 'ReleaseProject'
+  /**
+   * The project's Sentry id (equal to `Project.id`).
+   * @deprecated Equals Project.id, so it names the project, not this release's entry; use `projectId`, or `globalId` as a cache key.
+   */
   id: Scalars['ID']
+  /** Unique per release and project: a cache key for this entry. */
+  globalId: Scalars['ID']
+  /** The project's Sentry id (equal to `Project.id`). */
+  projectId: Scalars['ID']
+  /** The project's slug. */
   slug: Scalars['String']
+  /** The project's name. */
   name?: Maybe<Scalars['String']>
+  /** The project's platform. */
   platform?: Maybe<Scalars['String']>
+  /** How many new issues this release introduced in the project. */
   newGroups?: Maybe<Scalars['Int']>
 }
 
+/** A page of releases (Relay connection). */
 export type ReleaseConnection = {
   __typename?: 'ReleaseConnection'
+  /** The releases with their cursors. */
   edges: Array<ReleaseEdge>
+  /** The releases of this page (the `node` of each edge). */
   nodes: Array<Release>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many releases the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** One of the releases and its cursor. */
 export type ReleaseEdge = {
   __typename?: 'ReleaseEdge'
+  /** Pass as `after` (or `before`) to page from here. */
   cursor: Scalars['String']
+  /** The item. */
   node: Release
 }
 
+/** A team of an organization. */
 export type Team = {
   __typename?: 'Team'
+  /** Sentry's team id. */
   id: Scalars['ID']
+  /** The team's slug (its name in URLs). */
   slug: Scalars['String']
+  /** The team's display name (its slug when it has none). */
   name: Scalars['String']
+  /** When the team was created. */
   dateCreated?: Maybe<Scalars['DateTime']>
+  /** Whether the connected Sentry user is a member. */
   isMember?: Maybe<Scalars['Boolean']>
+  /** How many members the team has. */
   memberCount?: Maybe<Scalars['Int']>
+  /** Whether the connected Sentry user can see the team's projects. */
   hasAccess?: Maybe<Scalars['Boolean']>
+  /** The connected user's role in the team (e.g. contributor, admin), when a member. */
   teamRole?: Maybe<Scalars['String']>
 }
 
+/** A page of teams (Relay connection). */
 export type TeamConnection = {
   __typename?: 'TeamConnection'
+  /** The teams with their cursors. */
   edges: Array<TeamEdge>
+  /** The teams of this page (the `node` of each edge). */
   nodes: Array<Team>
+  /** Where this page is in the list. */
   pageInfo: PageInfo
+  /** How many teams the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
+/** A team and its cursor. */
 export type TeamEdge = {
   __typename?: 'TeamEdge'
+  /** Pass as `after` (or `before`) to page from this team. */
   cursor: Scalars['String']
+  /** The team. */
   node: Team
 }
 
@@ -1432,34 +1981,81 @@ export type TransactionChildCount = {
 /** The signed-in platform user. */
 export type Viewer = {
   __typename?: 'Viewer'
+  /** The platform user's id (this gateway's own, not a Sentry id). */
   id: Scalars['ID']
-  /** Every stored Sentry connection of the viewer, ACTIVE and REVOKED. */
+  /** Every Sentry account the viewer linked, ACTIVE and REVOKED. */
+  sentryAccounts: Array<SentryAccount>
+  /**
+   * Every stored Sentry connection of the viewer, ACTIVE and REVOKED.
+   * @deprecated Use `sentryAccounts`: the same objects under a type name that is not mistaken for a Relay connection.
+   */
   connections: Array<SentryConnection>
 }
 
-/** A Sentry account linked through OAuth. Tokens never leave the server. */
-export type SentryConnection = {
-  __typename?: 'SentryConnection'
+/** A Sentry account linked through OAuth (one stored connection). Tokens never leave the server. */
+export type SentryAccount = {
+  __typename?: 'SentryAccount'
+  /** The connection's id, as `disconnect(connectionId:)` and `Organization.connectionId` take it. */
   id: Scalars['ID']
+  /** ACTIVE while its tokens work; REVOKED once Sentry refused them. */
   status: ConnectionStatus
   /** Why the connection was revoked, when it was. */
   statusReason?: Maybe<Scalars['String']>
+  /** The OAuth scopes Sentry granted. */
   scopes: Array<Scalars['String']>
   /** The organizations this connection reached when it was last saved. */
   organizations: Array<Organization>
+  /** The Sentry user the tokens act for. */
   sentryUser?: Maybe<SentryUser>
   /** When the current access token expires (it is refreshed ahead of time). */
   expiresAt?: Maybe<Scalars['DateTime']>
+  /** When the account was first linked. */
   createdAt: Scalars['DateTime']
+  /** When the stored connection last changed (a refresh, a status change). */
   updatedAt: Scalars['DateTime']
 }
 
-export type ConnectionStatus = 'ACTIVE' | 'REVOKED'
+/**
+ * A Sentry account linked through OAuth. Tokens never leave the server. Kept for existing
+ * clients of `Viewer.connections`; new code uses `SentryAccount` (same fields, same ids).
+ */
+export type SentryConnection = {
+  __typename?: 'SentryConnection'
+  /** The connection's id, as `disconnect(connectionId:)` and `Organization.connectionId` take it. */
+  id: Scalars['ID']
+  /** ACTIVE while its tokens work; REVOKED once Sentry refused them. */
+  status: ConnectionStatus
+  /** Why the connection was revoked, when it was. */
+  statusReason?: Maybe<Scalars['String']>
+  /** The OAuth scopes Sentry granted. */
+  scopes: Array<Scalars['String']>
+  /** The organizations this connection reached when it was last saved. */
+  organizations: Array<Organization>
+  /** The Sentry user the tokens act for. */
+  sentryUser?: Maybe<SentryUser>
+  /** When the current access token expires (it is refreshed ahead of time). */
+  expiresAt?: Maybe<Scalars['DateTime']>
+  /** When the account was first linked. */
+  createdAt: Scalars['DateTime']
+  /** When the stored connection last changed (a refresh, a status change). */
+  updatedAt: Scalars['DateTime']
+}
 
+/** Whether a stored connection can still reach Sentry. */
+export type ConnectionStatus =
+  /** The tokens work (or can be refreshed). */
+  | 'ACTIVE'
+  /** Sentry revoked the grant; reconnect to Sentry. */
+  | 'REVOKED'
+
+/** The Sentry user a connection acts for. */
 export type SentryUser = {
   __typename?: 'SentryUser'
+  /** Sentry's user id. */
   id: Scalars['ID']
+  /** The user's display name. */
   name?: Maybe<Scalars['String']>
+  /** The user's email address. */
   email?: Maybe<Scalars['String']>
 }
 
@@ -1598,9 +2194,12 @@ export type ResolversTypes = {
   ReleaseHealth: ResolverTypeWrapper<ReleaseHealth>
   Issue: ResolverTypeWrapper<IssueModel>
   IssueStatus: IssueStatus
+  IssueState: IssueState
   IssueSort: IssueSort
   AssigneeType: AssigneeType
-  Assignee: ResolverTypeWrapper<Assignee>
+  Assignee: ResolversTypes['AssignedUser'] | ResolversTypes['AssignedTeam']
+  AssignedUser: ResolverTypeWrapper<AssignedUser>
+  AssignedTeam: ResolverTypeWrapper<AssignedTeam>
   IssueTag: ResolverTypeWrapper<IssueTag>
   TagValue: ResolverTypeWrapper<TagValue>
   IssueConnection: ResolverTypeWrapper<
@@ -1618,6 +2217,12 @@ export type ResolversTypes = {
   MemberEdge: ResolverTypeWrapper<MemberEdge>
   Mutation: ResolverTypeWrapper<{}>
   UpdateIssueInput: UpdateIssueInput
+  Node:
+    | ResolversTypes['Event']
+    | ResolversTypes['Issue']
+    | ResolversTypes['Organization']
+    | ResolversTypes['Project']
+    | ResolversTypes['Release']
   Organization: ResolverTypeWrapper<OrganizationModel>
   StatsField: StatsField
   StatsGroupBy: StatsGroupBy
@@ -1659,6 +2264,7 @@ export type ResolversTypes = {
   OpCount: ResolverTypeWrapper<OpCount>
   TransactionChildCount: ResolverTypeWrapper<TransactionChildCount>
   Viewer: ResolverTypeWrapper<ViewerModel>
+  SentryAccount: ResolverTypeWrapper<ConnectionModel>
   SentryConnection: ResolverTypeWrapper<ConnectionModel>
   ConnectionStatus: ConnectionStatus
   SentryUser: ResolverTypeWrapper<SentryUser>
@@ -1726,7 +2332,9 @@ export type ResolversParentTypes = {
   SessionGroup: SessionGroupModel
   ReleaseHealth: ReleaseHealth
   Issue: IssueModel
-  Assignee: Assignee
+  Assignee: ResolversParentTypes['AssignedUser'] | ResolversParentTypes['AssignedTeam']
+  AssignedUser: AssignedUser
+  AssignedTeam: AssignedTeam
   IssueTag: IssueTag
   TagValue: TagValue
   IssueConnection: Omit<IssueConnection, 'edges' | 'nodes'> & {
@@ -1742,6 +2350,12 @@ export type ResolversParentTypes = {
   MemberEdge: MemberEdge
   Mutation: {}
   UpdateIssueInput: UpdateIssueInput
+  Node:
+    | ResolversParentTypes['Event']
+    | ResolversParentTypes['Issue']
+    | ResolversParentTypes['Organization']
+    | ResolversParentTypes['Project']
+    | ResolversParentTypes['Release']
   Organization: OrganizationModel
   OrganizationStats: OrganizationStats
   StatsGroup: StatsGroup
@@ -1781,6 +2395,7 @@ export type ResolversParentTypes = {
   OpCount: OpCount
   TransactionChildCount: TransactionChildCount
   Viewer: ViewerModel
+  SentryAccount: ConnectionModel
   SentryConnection: ConnectionModel
   SentryUser: SentryUser
 }
@@ -1790,6 +2405,7 @@ export type EventResolvers<
   ParentType extends ResolversParentTypes['Event'] = ResolversParentTypes['Event'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
   eventID?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   groupID?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   projectID?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
@@ -1803,8 +2419,8 @@ export type EventResolvers<
   location?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>
   user?: Resolver<Maybe<ResolversTypes['EventUser']>, ParentType, ContextType>
-  entries?: Resolver<Array<ResolversTypes['EventEntry']>, ParentType, ContextType>
-  contexts?: Resolver<Array<ResolversTypes['EventContext']>, ParentType, ContextType>
+  entries?: Resolver<Maybe<Array<ResolversTypes['EventEntry']>>, ParentType, ContextType>
+  contexts?: Resolver<Maybe<Array<ResolversTypes['EventContext']>>, ParentType, ContextType>
   trace?: Resolver<Maybe<ResolversTypes['TraceContext']>, ParentType, ContextType>
   sdk?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
   release?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
@@ -2119,6 +2735,7 @@ export type EventConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['EventEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['Event']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2328,11 +2945,12 @@ export type IssueResolvers<
   ParentType extends ResolversParentTypes['Issue'] = ResolversParentTypes['Issue'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
   shortId?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   culprit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   level?: Resolver<ResolversTypes['String'], ParentType, ContextType>
-  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  status?: Resolver<ResolversTypes['IssueState'], ParentType, ContextType>
   substatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   priority?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>
@@ -2353,16 +2971,21 @@ export type IssueResolvers<
   numComments?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
   statusDetails?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>
-  project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>
+  project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>
   assignedTo?: Resolver<Maybe<ResolversTypes['Assignee']>, ParentType, ContextType>
-  events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, Partial<IssueeventsArgs>>
+  events?: Resolver<
+    Maybe<ResolversTypes['EventConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<IssueeventsArgs, 'first'>
+  >
   latestEvent?: Resolver<Maybe<ResolversTypes['Event']>, ParentType, ContextType>
   tags?: Resolver<Maybe<Array<ResolversTypes['IssueTag']>>, ParentType, ContextType>
   tagValues?: Resolver<
     Maybe<ResolversTypes['TagValueConnection']>,
     ParentType,
     ContextType,
-    RequireFields<IssuetagValuesArgs, 'key'>
+    RequireFields<IssuetagValuesArgs, 'key' | 'first'>
   >
   raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
   frequency?: Resolver<
@@ -2377,6 +3000,28 @@ export type IssueResolvers<
 export type AssigneeResolvers<
   ContextType = MercuriusContext,
   ParentType extends ResolversParentTypes['Assignee'] = ResolversParentTypes['Assignee'],
+> = {
+  resolveType: TypeResolveFn<'AssignedUser' | 'AssignedTeam', ParentType, ContextType>
+  type?: Resolver<ResolversTypes['AssigneeType'], ParentType, ContextType>
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+}
+
+export type AssignedUserResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['AssignedUser'] = ResolversParentTypes['AssignedUser'],
+> = {
+  type?: Resolver<ResolversTypes['AssigneeType'], ParentType, ContextType>
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type AssignedTeamResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['AssignedTeam'] = ResolversParentTypes['AssignedTeam'],
 > = {
   type?: Resolver<ResolversTypes['AssigneeType'], ParentType, ContextType>
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
@@ -2415,6 +3060,7 @@ export type IssueConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['IssueEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['Issue']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2434,6 +3080,7 @@ export type TagValueConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['TagValueEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['TagValue']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2480,6 +3127,7 @@ export type MemberConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['MemberEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2510,27 +3158,61 @@ export type MutationResolvers<
   >
 }
 
+export type NodeResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node'],
+> = {
+  resolveType: TypeResolveFn<'Event' | 'Issue' | 'Organization' | 'Project' | 'Release', ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+}
+
 export type OrganizationResolvers<
   ContextType = MercuriusContext,
   ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   regionUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   connectionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
-  projects?: Resolver<ResolversTypes['ProjectConnection'], ParentType, ContextType, Partial<OrganizationprojectsArgs>>
+  projects?: Resolver<
+    Maybe<ResolversTypes['ProjectConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationprojectsArgs, 'first'>
+  >
   project?: Resolver<
     Maybe<ResolversTypes['Project']>,
     ParentType,
     ContextType,
     RequireFields<OrganizationprojectArgs, 'slug'>
   >
-  issues?: Resolver<ResolversTypes['IssueConnection'], ParentType, ContextType, Partial<OrganizationissuesArgs>>
+  issues?: Resolver<
+    Maybe<ResolversTypes['IssueConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationissuesArgs, 'first'>
+  >
   issue?: Resolver<Maybe<ResolversTypes['Issue']>, ParentType, ContextType, RequireFields<OrganizationissueArgs, 'id'>>
-  teams?: Resolver<ResolversTypes['TeamConnection'], ParentType, ContextType, Partial<OrganizationteamsArgs>>
-  members?: Resolver<ResolversTypes['MemberConnection'], ParentType, ContextType, Partial<OrganizationmembersArgs>>
-  releases?: Resolver<ResolversTypes['ReleaseConnection'], ParentType, ContextType, Partial<OrganizationreleasesArgs>>
+  teams?: Resolver<
+    Maybe<ResolversTypes['TeamConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationteamsArgs, 'first'>
+  >
+  members?: Resolver<
+    Maybe<ResolversTypes['MemberConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationmembersArgs, 'first'>
+  >
+  releases?: Resolver<
+    Maybe<ResolversTypes['ReleaseConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<OrganizationreleasesArgs, 'first'>
+  >
   release?: Resolver<
     Maybe<ResolversTypes['Release']>,
     ParentType,
@@ -2613,6 +3295,7 @@ export type ProjectResolvers<
   ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   platform?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
@@ -2627,8 +3310,18 @@ export type ProjectResolvers<
   platforms?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>
   environments?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>
   teams?: Resolver<Maybe<Array<ResolversTypes['Team']>>, ParentType, ContextType>
-  keys?: Resolver<Maybe<ResolversTypes['ProjectKeyConnection']>, ParentType, ContextType, Partial<ProjectkeysArgs>>
-  issues?: Resolver<ResolversTypes['IssueConnection'], ParentType, ContextType, Partial<ProjectissuesArgs>>
+  keys?: Resolver<
+    Maybe<ResolversTypes['ProjectKeyConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<ProjectkeysArgs, 'first'>
+  >
+  issues?: Resolver<
+    Maybe<ResolversTypes['IssueConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<ProjectissuesArgs, 'first'>
+  >
   raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
@@ -2640,6 +3333,7 @@ export type ProjectConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['ProjectEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2690,6 +3384,7 @@ export type ProjectKeyConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['ProjectKeyEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['ProjectKey']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2714,6 +3409,8 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryorganizationArgs, 'slug'>
   >
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QuerynodeArgs, 'id'>>
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QuerynodesArgs, 'ids'>>
 }
 
 export type ReleaseResolvers<
@@ -2721,6 +3418,7 @@ export type ReleaseResolvers<
   ParentType extends ResolversParentTypes['Release'] = ResolversParentTypes['Release'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   shortVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
@@ -2753,6 +3451,8 @@ export type ReleaseProjectResolvers<
   ParentType extends ResolversParentTypes['ReleaseProject'] = ResolversParentTypes['ReleaseProject'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  projectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
   platform?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
@@ -2767,6 +3467,7 @@ export type ReleaseConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['ReleaseEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['Release']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2813,6 +3514,7 @@ export type TeamConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['TeamEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2922,7 +3624,24 @@ export type ViewerResolvers<
   ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  sentryAccounts?: Resolver<Array<ResolversTypes['SentryAccount']>, ParentType, ContextType>
   connections?: Resolver<Array<ResolversTypes['SentryConnection']>, ParentType, ContextType>
+  isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
+}
+
+export type SentryAccountResolvers<
+  ContextType = MercuriusContext,
+  ParentType extends ResolversParentTypes['SentryAccount'] = ResolversParentTypes['SentryAccount'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>
+  status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>
+  statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>
+  organizations?: Resolver<Array<ResolversTypes['Organization']>, ParentType, ContextType>
+  sentryUser?: Resolver<Maybe<ResolversTypes['SentryUser']>, ParentType, ContextType>
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -2995,6 +3714,8 @@ export type Resolvers<ContextType = MercuriusContext> = {
   ReleaseHealth?: ReleaseHealthResolvers<ContextType>
   Issue?: IssueResolvers<ContextType>
   Assignee?: AssigneeResolvers<ContextType>
+  AssignedUser?: AssignedUserResolvers<ContextType>
+  AssignedTeam?: AssignedTeamResolvers<ContextType>
   IssueTag?: IssueTagResolvers<ContextType>
   TagValue?: TagValueResolvers<ContextType>
   IssueConnection?: IssueConnectionResolvers<ContextType>
@@ -3006,6 +3727,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   MemberConnection?: MemberConnectionResolvers<ContextType>
   MemberEdge?: MemberEdgeResolvers<ContextType>
   Mutation?: MutationResolvers<ContextType>
+  Node?: NodeResolvers<ContextType>
   Organization?: OrganizationResolvers<ContextType>
   OrganizationStats?: OrganizationStatsResolvers<ContextType>
   StatsGroup?: StatsGroupResolvers<ContextType>
@@ -3035,6 +3757,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   OpCount?: OpCountResolvers<ContextType>
   TransactionChildCount?: TransactionChildCountResolvers<ContextType>
   Viewer?: ViewerResolvers<ContextType>
+  SentryAccount?: SentryAccountResolvers<ContextType>
   SentryConnection?: SentryConnectionResolvers<ContextType>
   SentryUser?: SentryUserResolvers<ContextType>
 }
@@ -3063,6 +3786,7 @@ export interface Loaders<
 > {
   Event?: {
     id?: LoaderResolver<Scalars['ID'], import('./models.js').EventModel, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], import('./models.js').EventModel, {}, TContext>
     eventID?: LoaderResolver<Scalars['String'], import('./models.js').EventModel, {}, TContext>
     groupID?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
     projectID?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
@@ -3076,8 +3800,8 @@ export interface Loaders<
     location?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
     tags?: LoaderResolver<Array<Tag>, import('./models.js').EventModel, {}, TContext>
     user?: LoaderResolver<Maybe<EventUser>, import('./models.js').EventModel, {}, TContext>
-    entries?: LoaderResolver<Array<EventEntry>, import('./models.js').EventModel, {}, TContext>
-    contexts?: LoaderResolver<Array<EventContext>, import('./models.js').EventModel, {}, TContext>
+    entries?: LoaderResolver<Maybe<Array<EventEntry>>, import('./models.js').EventModel, {}, TContext>
+    contexts?: LoaderResolver<Maybe<Array<EventContext>>, import('./models.js').EventModel, {}, TContext>
     trace?: LoaderResolver<Maybe<TraceContext>, import('./models.js').EventModel, {}, TContext>
     sdk?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
     release?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
@@ -3279,6 +4003,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<EventEdge>, EventConnection, {}, TContext>
     nodes?: LoaderResolver<Array<Event>, EventConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, EventConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, EventConnection, {}, TContext>
   }
 
   EventEdge?: {
@@ -3398,11 +4123,12 @@ export interface Loaders<
 
   Issue?: {
     id?: LoaderResolver<Scalars['ID'], import('./models.js').IssueModel, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], import('./models.js').IssueModel, {}, TContext>
     shortId?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
     title?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
     culprit?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
     level?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
-    status?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
+    status?: LoaderResolver<IssueState, import('./models.js').IssueModel, {}, TContext>
     substatus?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
     priority?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
     count?: LoaderResolver<Scalars['BigInt'], import('./models.js').IssueModel, {}, TContext>
@@ -3423,9 +4149,9 @@ export interface Loaders<
     numComments?: LoaderResolver<Maybe<Scalars['Int']>, import('./models.js').IssueModel, {}, TContext>
     metadata?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').IssueModel, {}, TContext>
     statusDetails?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').IssueModel, {}, TContext>
-    project?: LoaderResolver<Project, import('./models.js').IssueModel, {}, TContext>
+    project?: LoaderResolver<Maybe<Project>, import('./models.js').IssueModel, {}, TContext>
     assignedTo?: LoaderResolver<Maybe<Assignee>, import('./models.js').IssueModel, {}, TContext>
-    events?: LoaderResolver<EventConnection, import('./models.js').IssueModel, IssueeventsArgs, TContext>
+    events?: LoaderResolver<Maybe<EventConnection>, import('./models.js').IssueModel, IssueeventsArgs, TContext>
     latestEvent?: LoaderResolver<Maybe<Event>, import('./models.js').IssueModel, {}, TContext>
     tags?: LoaderResolver<Maybe<Array<IssueTag>>, import('./models.js').IssueModel, {}, TContext>
     tagValues?: LoaderResolver<
@@ -3443,11 +4169,18 @@ export interface Loaders<
     >
   }
 
-  Assignee?: {
-    type?: LoaderResolver<AssigneeType, Assignee, {}, TContext>
-    id?: LoaderResolver<Scalars['ID'], Assignee, {}, TContext>
-    name?: LoaderResolver<Scalars['String'], Assignee, {}, TContext>
-    email?: LoaderResolver<Maybe<Scalars['String']>, Assignee, {}, TContext>
+  AssignedUser?: {
+    type?: LoaderResolver<AssigneeType, AssignedUser, {}, TContext>
+    id?: LoaderResolver<Scalars['ID'], AssignedUser, {}, TContext>
+    name?: LoaderResolver<Scalars['String'], AssignedUser, {}, TContext>
+    email?: LoaderResolver<Maybe<Scalars['String']>, AssignedUser, {}, TContext>
+  }
+
+  AssignedTeam?: {
+    type?: LoaderResolver<AssigneeType, AssignedTeam, {}, TContext>
+    id?: LoaderResolver<Scalars['ID'], AssignedTeam, {}, TContext>
+    name?: LoaderResolver<Scalars['String'], AssignedTeam, {}, TContext>
+    email?: LoaderResolver<Maybe<Scalars['String']>, AssignedTeam, {}, TContext>
   }
 
   IssueTag?: {
@@ -3469,6 +4202,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<IssueEdge>, IssueConnection, {}, TContext>
     nodes?: LoaderResolver<Array<Issue>, IssueConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, IssueConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, IssueConnection, {}, TContext>
   }
 
   IssueEdge?: {
@@ -3480,6 +4214,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<TagValueEdge>, TagValueConnection, {}, TContext>
     nodes?: LoaderResolver<Array<TagValue>, TagValueConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, TagValueConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, TagValueConnection, {}, TContext>
   }
 
   TagValueEdge?: {
@@ -3510,6 +4245,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<MemberEdge>, MemberConnection, {}, TContext>
     nodes?: LoaderResolver<Array<Member>, MemberConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, MemberConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, MemberConnection, {}, TContext>
   }
 
   MemberEdge?: {
@@ -3519,17 +4255,18 @@ export interface Loaders<
 
   Organization?: {
     id?: LoaderResolver<Scalars['ID'], Organization, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], Organization, {}, TContext>
     slug?: LoaderResolver<Scalars['String'], Organization, {}, TContext>
     name?: LoaderResolver<Scalars['String'], Organization, {}, TContext>
     regionUrl?: LoaderResolver<Scalars['String'], Organization, {}, TContext>
     connectionId?: LoaderResolver<Scalars['ID'], Organization, {}, TContext>
-    projects?: LoaderResolver<ProjectConnection, Organization, OrganizationprojectsArgs, TContext>
+    projects?: LoaderResolver<Maybe<ProjectConnection>, Organization, OrganizationprojectsArgs, TContext>
     project?: LoaderResolver<Maybe<Project>, Organization, OrganizationprojectArgs, TContext>
-    issues?: LoaderResolver<IssueConnection, Organization, OrganizationissuesArgs, TContext>
+    issues?: LoaderResolver<Maybe<IssueConnection>, Organization, OrganizationissuesArgs, TContext>
     issue?: LoaderResolver<Maybe<Issue>, Organization, OrganizationissueArgs, TContext>
-    teams?: LoaderResolver<TeamConnection, Organization, OrganizationteamsArgs, TContext>
-    members?: LoaderResolver<MemberConnection, Organization, OrganizationmembersArgs, TContext>
-    releases?: LoaderResolver<ReleaseConnection, Organization, OrganizationreleasesArgs, TContext>
+    teams?: LoaderResolver<Maybe<TeamConnection>, Organization, OrganizationteamsArgs, TContext>
+    members?: LoaderResolver<Maybe<MemberConnection>, Organization, OrganizationmembersArgs, TContext>
+    releases?: LoaderResolver<Maybe<ReleaseConnection>, Organization, OrganizationreleasesArgs, TContext>
     release?: LoaderResolver<Maybe<Release>, Organization, OrganizationreleaseArgs, TContext>
     stats?: LoaderResolver<Maybe<OrganizationStats>, Organization, OrganizationstatsArgs, TContext>
     explore?: LoaderResolver<Maybe<ExploreTable>, Organization, OrganizationexploreArgs, TContext>
@@ -3566,6 +4303,7 @@ export interface Loaders<
 
   Project?: {
     id?: LoaderResolver<Scalars['ID'], import('./models.js').ProjectModel, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], import('./models.js').ProjectModel, {}, TContext>
     slug?: LoaderResolver<Scalars['String'], import('./models.js').ProjectModel, {}, TContext>
     name?: LoaderResolver<Scalars['String'], import('./models.js').ProjectModel, {}, TContext>
     platform?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').ProjectModel, {}, TContext>
@@ -3581,7 +4319,7 @@ export interface Loaders<
     environments?: LoaderResolver<Maybe<Array<Scalars['String']>>, import('./models.js').ProjectModel, {}, TContext>
     teams?: LoaderResolver<Maybe<Array<Team>>, import('./models.js').ProjectModel, {}, TContext>
     keys?: LoaderResolver<Maybe<ProjectKeyConnection>, import('./models.js').ProjectModel, ProjectkeysArgs, TContext>
-    issues?: LoaderResolver<IssueConnection, import('./models.js').ProjectModel, ProjectissuesArgs, TContext>
+    issues?: LoaderResolver<Maybe<IssueConnection>, import('./models.js').ProjectModel, ProjectissuesArgs, TContext>
     raw?: LoaderResolver<Scalars['JSON'], import('./models.js').ProjectModel, {}, TContext>
   }
 
@@ -3589,6 +4327,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<ProjectEdge>, ProjectConnection, {}, TContext>
     nodes?: LoaderResolver<Array<Project>, ProjectConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, ProjectConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, ProjectConnection, {}, TContext>
   }
 
   ProjectEdge?: {
@@ -3623,6 +4362,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<ProjectKeyEdge>, ProjectKeyConnection, {}, TContext>
     nodes?: LoaderResolver<Array<ProjectKey>, ProjectKeyConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, ProjectKeyConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, ProjectKeyConnection, {}, TContext>
   }
 
   ProjectKeyEdge?: {
@@ -3632,6 +4372,7 @@ export interface Loaders<
 
   Release?: {
     id?: LoaderResolver<Scalars['ID'], Release, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], Release, {}, TContext>
     version?: LoaderResolver<Scalars['String'], Release, {}, TContext>
     shortVersion?: LoaderResolver<Maybe<Scalars['String']>, Release, {}, TContext>
     status?: LoaderResolver<Maybe<Scalars['String']>, Release, {}, TContext>
@@ -3655,6 +4396,8 @@ export interface Loaders<
 
   ReleaseProject?: {
     id?: LoaderResolver<Scalars['ID'], ReleaseProject, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], ReleaseProject, {}, TContext>
+    projectId?: LoaderResolver<Scalars['ID'], ReleaseProject, {}, TContext>
     slug?: LoaderResolver<Scalars['String'], ReleaseProject, {}, TContext>
     name?: LoaderResolver<Maybe<Scalars['String']>, ReleaseProject, {}, TContext>
     platform?: LoaderResolver<Maybe<Scalars['String']>, ReleaseProject, {}, TContext>
@@ -3665,6 +4408,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<ReleaseEdge>, ReleaseConnection, {}, TContext>
     nodes?: LoaderResolver<Array<Release>, ReleaseConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, ReleaseConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, ReleaseConnection, {}, TContext>
   }
 
   ReleaseEdge?: {
@@ -3687,6 +4431,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<TeamEdge>, TeamConnection, {}, TContext>
     nodes?: LoaderResolver<Array<Team>, TeamConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, TeamConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, TeamConnection, {}, TContext>
   }
 
   TeamEdge?: {
@@ -3764,7 +4509,20 @@ export interface Loaders<
 
   Viewer?: {
     id?: LoaderResolver<Scalars['ID'], Viewer, {}, TContext>
+    sentryAccounts?: LoaderResolver<Array<SentryAccount>, Viewer, {}, TContext>
     connections?: LoaderResolver<Array<SentryConnection>, Viewer, {}, TContext>
+  }
+
+  SentryAccount?: {
+    id?: LoaderResolver<Scalars['ID'], SentryAccount, {}, TContext>
+    status?: LoaderResolver<ConnectionStatus, SentryAccount, {}, TContext>
+    statusReason?: LoaderResolver<Maybe<Scalars['String']>, SentryAccount, {}, TContext>
+    scopes?: LoaderResolver<Array<Scalars['String']>, SentryAccount, {}, TContext>
+    organizations?: LoaderResolver<Array<Organization>, SentryAccount, {}, TContext>
+    sentryUser?: LoaderResolver<Maybe<SentryUser>, SentryAccount, {}, TContext>
+    expiresAt?: LoaderResolver<Maybe<Scalars['DateTime']>, SentryAccount, {}, TContext>
+    createdAt?: LoaderResolver<Scalars['DateTime'], SentryAccount, {}, TContext>
+    updatedAt?: LoaderResolver<Scalars['DateTime'], SentryAccount, {}, TContext>
   }
 
   SentryConnection?: {

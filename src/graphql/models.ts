@@ -10,6 +10,8 @@ import type { SentryEvent, SentryIssue, SentryProject, SentryProjectRef, SentryR
 export interface Scope {
   connectionId: string
   org: string
+  /** The organization's Sentry id (global ids carry it); absent on scopes made without it. */
+  orgId?: string
 }
 
 export interface ViewerModel {

@@ -23,7 +23,11 @@ export function createCaller (http: SentryHttp, ctx: CallContext): SentryCaller 
     async page<T>(spec: CallSpec): Promise<Page<T>> {
       const res = await http.call<unknown>(ctx, spec)
       if (!Array.isArray(res.data)) throw upstreamError('Sentry answered a list request with something that is not a list.')
-      return toPage(res.data as T[], responseHeader(res, 'link'))
+      const page = toPage(res.data as T[], responseHeader(res, 'link'))
+      // The issue list's total: `X-Hits`, capped by `X-Max-Hits` (getsentry/sentry src/sentry/api/base.py, add_cursor_headers).
+      const hits = responseHeader(res, 'x-hits')
+      if (hits !== undefined && /^\d+$/.test(hits)) page.hits = Number(hits)
+      return page
     },
     async pageOf<T>(spec: CallSpec): Promise<{ body: T, nextCursor: string | null, prevCursor: string | null }> {
       const res = await http.call<T>(ctx, spec)

@@ -16,6 +16,8 @@ export interface Page<T> {
   nextCursor: string | null
   /** Cursor of the previous page when Sentry says it has results, else null. */
   prevCursor: string | null
+  /** Sentry's `X-Hits` header (total rows of the search), where it sends one (the issue list). */
+  hits?: number | null
 }
 
 export interface PageArgs {

@@ -7,6 +7,7 @@ import { healthResolvers } from './health.js'
 import { issueLoaders, issueResolvers } from './issue.js'
 import { organizationResolvers } from './organization.js'
 import { projectLoaders, projectResolvers } from './project.js'
+import { nodeResolvers } from './node.js'
 import { queryResolvers } from './query.js'
 import { releaseResolvers } from './release.js'
 import { BigIntScalar, DateTime, JSONScalar } from './scalars.js'
@@ -79,5 +80,7 @@ export const resolvers = mergeResolvers(
   exploreResolvers as unknown as Record<string, unknown>,
   traceResolvers as unknown as Record<string, unknown>,
   healthResolvers as unknown as Record<string, unknown>,
+  // Adds Query.node/nodes and `globalId` to types that have their own resolver maps.
+  nodeResolvers as unknown as Record<string, unknown>,
   loadersAsResolvers(loaders as unknown as LoaderMap)
 ) as unknown as IResolvers

@@ -3,10 +3,10 @@ import type { MercuriusContext } from 'mercurius'
 import { upstreamError } from '../../errors.js'
 import type { SentryIssue } from '../../sentry/types.js'
 import { bool, date, int, json, list, record, str } from '../coerce.js'
-import type { Assignee, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
+import type { Assignee, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
 import { fetchIssue, issueField, latestEventLoader, type LoaderFn } from '../loaders.js'
 import type { EventModel, IssueModel, ProjectModel, Scope } from '../models.js'
-import { pageRequest, toConnection } from '../pagination.js'
+import { paginate } from '../pagination.js'
 import { connectionNodeFields } from '../selection.js'
 import { sortArg } from './organization.js'
 
@@ -17,28 +17,35 @@ type IssuesArgs = Omit<OrganizationissuesArgs, 'projects'> & { projects?: string
 
 /** The organization's issue search; shared by Organization.issues and Project.issues. */
 export async function listIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs, _info?: GraphQLResolveInfo) {
-  const req = pageRequest(args)
-  const page = await ctx.gw.client(scope.connectionId).issues.list(scope.org, {
-    cursor: req.cursor,
-    limit: req.perPage,
+  return await paginate(args, async (cursor, limit) => await ctx.gw.client(scope.connectionId).issues.list(scope.org, {
+    cursor,
+    limit,
     query: args.query ?? undefined,
     sort: sortArg(args.sort),
     statsPeriod: args.statsPeriod ?? undefined,
     environment: args.environment ?? undefined,
     projects: args.projects ?? undefined
-  })
-  return toConnection(page, req, (data): IssueModel => ({ scope, data, full: false }))
+  }), (data): IssueModel => ({ scope, data, full: false }))
 }
 
 function assignee (raw: unknown): Assignee | null {
   const a = record(raw)
   if (a === null) return null
+  const team = a.type === 'team'
   return {
-    type: a.type === 'team' ? 'TEAM' : 'USER',
+    type: team ? 'TEAM' : 'USER',
     id: str(a.id) ?? '',
     name: str(a.name) ?? '',
-    email: str(a.email)
+    email: team ? null : str(a.email)
   }
+}
+
+/** Sentry's status strings this API knows (getsentry/sentry src/sentry/api/serializers/models/group.py). */
+const ISSUE_STATES = new Set<IssueState>(['resolved', 'unresolved', 'ignored', 'reprocessing', 'pending_deletion', 'deletion_in_progress', 'pending_merge'])
+
+export function issueState (raw: unknown): IssueState {
+  const s = str(raw) ?? 'unresolved'
+  return ISSUE_STATES.has(s as IssueState) ? s as IssueState : 'unknown'
 }
 
 function issueTags (data: Record<string, unknown>): IssueTag[] {
@@ -65,13 +72,16 @@ export function tagValue (raw: Record<string, unknown>): TagValue {
 const d = (issue: IssueModel): SentryIssue & Record<string, unknown> => issue.data
 
 export const issueResolvers: Resolvers = {
+  Assignee: {
+    resolveType: (a) => a.type === 'TEAM' ? 'AssignedTeam' : 'AssignedUser'
+  },
   Issue: {
     id: (i) => str(d(i).id) ?? '',
     shortId: (i) => str(d(i).shortId) ?? '',
     title: (i) => str(d(i).title) ?? '',
     culprit: (i) => str(d(i).culprit),
     level: (i) => str(d(i).level) ?? 'error',
-    status: (i) => str(d(i).status) ?? 'unresolved',
+    status: (i) => issueState(d(i).status),
     substatus: (i) => str(d(i).substatus),
     priority: (i) => str(d(i).priority),
     count: (i) => {
@@ -104,20 +114,13 @@ export const issueResolvers: Resolvers = {
       return { scope: i.scope, data: ref as ProjectModel['data'], full: false }
     },
     events: async (i, args, { gw }, info) => {
-      const req = pageRequest(args)
       const full = [...connectionNodeFields(info)].some((f) => FULL_EVENT_FIELDS.includes(f))
-      const page = await gw.client(i.scope.connectionId).issues.listEvents(i.scope.org, i.data.id, {
-        cursor: req.cursor, perPage: req.perPage, ...(full ? { full: true } : {})
-      })
-      return toConnection(page, req, (data): EventModel => ({ scope: i.scope, issueId: i.data.id, data, full: full && Array.isArray(data.entries) }))
+      return await paginate(args, async (cursor, perPage) => await gw.client(i.scope.connectionId).issues.listEvents(i.scope.org, i.data.id, {
+        cursor, perPage, ...(full ? { full: true } : {})
+      }), (data): EventModel => ({ scope: i.scope, issueId: i.data.id, data, full: full && Array.isArray(data.entries) }))
     },
-    tagValues: async (i, { key, ...args }, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(i.scope.connectionId).issues.listTagValues(i.scope.org, i.data.id, key, {
-        cursor: req.cursor, perPage: req.perPage
-      })
-      return toConnection(page, req, tagValue)
-    }
+    tagValues: async (i, { key, ...args }, { gw }) => await paginate(args,
+      async (cursor, perPage) => await gw.client(i.scope.connectionId).issues.listTagValues(i.scope.org, i.data.id, key, { cursor, perPage }), tagValue)
   }
 }
 

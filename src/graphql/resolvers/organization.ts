@@ -3,7 +3,7 @@ import { bool, date, int, json, list, record, str, strList } from '../coerce.js'
 import type { IssueSort, Member, Resolvers, StatsField, StatsGroupBy, Team } from '../generated.js'
 import type { ProjectModel, ReleaseModel, Scope } from '../models.js'
 import { fetchIssue } from '../loaders.js'
-import { pageRequest, toConnection } from '../pagination.js'
+import { paginate } from '../pagination.js'
 import { listIssues } from './issue.js'
 
 const STATS_FIELD: Record<StatsField, 'sum(quantity)' | 'sum(times_seen)'> = {
@@ -49,32 +49,20 @@ export const sortArg = (sort: IssueSort | null | undefined): 'date' | 'freq' | '
 
 export const organizationResolvers: Resolvers = {
   Organization: {
-    projects: async (org, args, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(org.scope.connectionId).projects.list(org.scope.org, { cursor: req.cursor, perPage: req.perPage })
-      return toConnection(page, req, (p) => projectModel(org.scope, p))
-    },
+    projects: async (org, args, { gw }) => await paginate(args,
+      async (cursor, perPage) => await gw.client(org.scope.connectionId).projects.list(org.scope.org, { cursor, perPage }),
+      (p) => projectModel(org.scope, p)),
     project: async (org, { slug }, { gw }) =>
       projectModel(org.scope, await gw.client(org.scope.connectionId).projects.get(org.scope.org, slug)),
     issues: async (org, args, ctx, info) => await listIssues(ctx, org.scope, args, info),
     issue: async (org, { id }, ctx) => ({ scope: org.scope, data: await fetchIssue(ctx, org.scope, id), full: true }),
-    teams: async (org, args, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(org.scope.connectionId).teams.list(org.scope.org, { cursor: req.cursor, perPage: req.perPage })
-      return toConnection(page, req, team)
-    },
-    members: async (org, args, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(org.scope.connectionId).members.list(org.scope.org, { cursor: req.cursor, perPage: req.perPage })
-      return toConnection(page, req, member)
-    },
-    releases: async (org, args, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(org.scope.connectionId).releases.list(org.scope.org, {
-        cursor: req.cursor, perPage: req.perPage, query: args.query ?? undefined
-      })
-      return toConnection(page, req, (r) => releaseModel(org.scope, r))
-    },
+    teams: async (org, args, { gw }) => await paginate(args,
+      async (cursor, perPage) => await gw.client(org.scope.connectionId).teams.list(org.scope.org, { cursor, perPage }), team),
+    members: async (org, args, { gw }) => await paginate(args,
+      async (cursor, perPage) => await gw.client(org.scope.connectionId).members.list(org.scope.org, { cursor, perPage }), member),
+    releases: async (org, args, { gw }) => await paginate(args,
+      async (cursor, perPage) => await gw.client(org.scope.connectionId).releases.list(org.scope.org, { cursor, perPage, query: args.query ?? undefined }),
+      (r) => releaseModel(org.scope, r)),
     release: async (org, { version }, { gw }) =>
       releaseModel(org.scope, await gw.client(org.scope.connectionId).releases.get(org.scope.org, version)),
     stats: async (org, args, { gw }) => {

@@ -3,7 +3,7 @@ import { bool, date, json, list, record, str, strList } from '../coerce.js'
 import type { ProjectKey, Resolvers } from '../generated.js'
 import { type LoaderFn, projectField } from '../loaders.js'
 import type { ProjectModel } from '../models.js'
-import { pageRequest, toConnection } from '../pagination.js'
+import { paginate } from '../pagination.js'
 import { listIssues } from './issue.js'
 import { team } from './organization.js'
 
@@ -40,11 +40,8 @@ export const projectResolvers: Resolvers = {
     slug: (p) => str(p.data.slug) ?? '',
     name: (p) => str(p.data.name) ?? str(p.data.slug) ?? '',
     raw: (p) => p.data,
-    keys: async (p, args, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(p.scope.connectionId).projects.listKeys(p.scope.org, slugOf(p), { cursor: req.cursor, perPage: req.perPage })
-      return toConnection(page, req, projectKey)
-    },
+    keys: async (p, args, { gw }) => await paginate(args,
+      async (cursor, perPage) => await gw.client(p.scope.connectionId).projects.listKeys(p.scope.org, slugOf(p), { cursor, perPage }), projectKey),
     issues: async (p, args, ctx) => await listIssues(ctx, p.scope, { ...args, projects: [str(p.data.id) ?? slugOf(p)] })
   }
 }

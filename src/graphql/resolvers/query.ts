@@ -2,8 +2,17 @@ import { badUserInput, notFound } from '../../errors.js'
 import type { UpdateIssueInput as SentryUpdateInput } from '../../sentry/types.js'
 import { organizationModel } from '../context.js'
 import type { Resolvers } from '../generated.js'
-import type { IssueModel } from '../models.js'
+import type { ConnectionModel, IssueModel } from '../models.js'
 import { fetchIssue } from '../loaders.js'
+
+/** SentryAccount and its deprecated twin SentryConnection: the same stored connection. */
+const accountResolvers = {
+  organizations: (connection: ConnectionModel) => connection.organizations.map((org) => organizationModel(connection, org)),
+  sentryUser: (connection: ConnectionModel) => connection.sentryUser,
+  expiresAt: (connection: ConnectionModel) => connection.expiresAt?.toISOString() ?? null,
+  createdAt: (connection: ConnectionModel) => connection.createdAt.toISOString(),
+  updatedAt: (connection: ConnectionModel) => connection.updatedAt.toISOString()
+}
 
 export const queryResolvers: Resolvers = {
   Query: {
@@ -43,14 +52,10 @@ export const queryResolvers: Resolvers = {
   },
 
   Viewer: {
+    sentryAccounts: async (_viewer, _args, { gw }) => await gw.connections(),
     connections: async (_viewer, _args, { gw }) => await gw.connections()
   },
 
-  SentryConnection: {
-    organizations: (connection) => connection.organizations.map((org) => organizationModel(connection, org)),
-    sentryUser: (connection) => connection.sentryUser,
-    expiresAt: (connection) => connection.expiresAt?.toISOString() ?? null,
-    createdAt: (connection) => connection.createdAt.toISOString(),
-    updatedAt: (connection) => connection.updatedAt.toISOString()
-  }
+  SentryAccount: accountResolvers,
+  SentryConnection: accountResolvers
 }

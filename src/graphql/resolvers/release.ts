@@ -1,13 +1,24 @@
 import { date, int, json, list, record, str } from '../coerce.js'
 import type { ReleaseProject, Resolvers } from '../generated.js'
+import { orgKey, toGlobalId } from '../global-id.js'
 import type { ReleaseModel } from '../models.js'
 
 const d = (r: ReleaseModel): Record<string, unknown> => r.data
 
-export function releaseProject (raw: unknown): ReleaseProject | null {
+export function releaseProject (raw: unknown, release: ReleaseModel): ReleaseProject | null {
   const p = record(raw)
   if (p === null) return null
-  return { id: str(p.id) ?? '', slug: str(p.slug) ?? '', name: str(p.name), platform: str(p.platform), newGroups: int(p.newGroups) }
+  const id = str(p.id) ?? ''
+  return {
+    id,
+    // One entry per release and project: keyed by both (ReleaseProject is not a Node).
+    globalId: toGlobalId('ReleaseProject', orgKey(release.scope), str(release.data.version) ?? '', id),
+    projectId: id,
+    slug: str(p.slug) ?? '',
+    name: str(p.name),
+    platform: str(p.platform),
+    newGroups: int(p.newGroups)
+  }
 }
 
 export const releaseResolvers: Resolvers = {
@@ -26,7 +37,7 @@ export const releaseResolvers: Resolvers = {
     newGroups: (r) => int(d(r).newGroups),
     commitCount: (r) => int(d(r).commitCount),
     deployCount: (r) => int(d(r).deployCount),
-    projects: (r) => list(d(r).projects).map(releaseProject).filter((p): p is ReleaseProject => p !== null),
+    projects: (r) => list(d(r).projects).map((p) => releaseProject(p, r)).filter((p): p is ReleaseProject => p !== null),
     versionInfo: (r) => json(d(r).versionInfo),
     authors: (r) => json(d(r).authors),
     lastCommit: (r) => json(d(r).lastCommit),

@@ -1,4 +1,21 @@
-import { GraphQLScalarType, Kind, valueFromASTUntyped } from 'graphql'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { GraphQLScalarType, Kind, parse, valueFromASTUntyped, type ScalarTypeDefinitionNode, type StringValueNode } from 'graphql'
+import { SCHEMA_DIR } from '../schema.js'
+
+/**
+ * Mercurius copies every own property of these objects onto the schema's scalar types
+ * (mercurius index.js), description and specifiedByURL included: both are taken from
+ * schema/scalars.graphql so that introspection says what the SDL says.
+ */
+const sdl = new Map(parse(readFileSync(join(SCHEMA_DIR, 'scalars.graphql'), 'utf8')).definitions
+  .filter((d): d is ScalarTypeDefinitionNode => d.kind === Kind.SCALAR_TYPE_DEFINITION)
+  .map((d) => [d.name.value, {
+    description: d.description?.value,
+    specifiedByURL: (d.directives?.find((x) => x.name.value === 'specifiedBy')?.arguments?.[0]?.value as StringValueNode | undefined)?.value
+  }]))
+
+const documented = (name: string): { description?: string, specifiedByURL?: string } => sdl.get(name) ?? {}
 
 function isoDate (value: unknown): string {
   if (value instanceof Date && Number.isFinite(value.getTime())) return value.toISOString()
@@ -8,7 +25,7 @@ function isoDate (value: unknown): string {
 
 export const DateTime = new GraphQLScalarType<string, string>({
   name: 'DateTime',
-  description: 'A point in time as an ISO-8601 UTC string.',
+  ...documented('DateTime'),
   serialize: isoDate,
   parseValue: isoDate,
   parseLiteral (ast) {
@@ -19,7 +36,7 @@ export const DateTime = new GraphQLScalarType<string, string>({
 
 export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
   name: 'JSON',
-  description: 'Any JSON value.',
+  ...documented('JSON'),
   serialize: (value) => value,
   parseValue: (value) => value,
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables)
@@ -34,7 +51,7 @@ function bigInt (value: unknown): string {
 
 export const BigIntScalar = new GraphQLScalarType<string, string>({
   name: 'BigInt',
-  description: 'An integer of arbitrary size, carried as a decimal string.',
+  ...documented('BigInt'),
   serialize: bigInt,
   parseValue: bigInt,
   parseLiteral (ast) {
