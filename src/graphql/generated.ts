@@ -747,6 +747,8 @@ export type TransactionSummaryConnection = {
   nodes: Array<TransactionSummary>
   /** Where this page is. */
   pageInfo: PageInfo
+  /** How many summaries the list has in all; null, as Sentry does not say. */
+  totalCount?: Maybe<Scalars['Int']>
 }
 
 /** A transaction summary and its cursor. */
@@ -1426,6 +1428,8 @@ export type OrganizationtransactionsArgs = {
   end?: InputMaybe<Scalars['DateTime']>
   first?: InputMaybe<Scalars['Int']>
   after?: InputMaybe<Scalars['String']>
+  last?: InputMaybe<Scalars['Int']>
+  before?: InputMaybe<Scalars['String']>
 }
 
 /** A Sentry organization, read through one of the viewer's connections. */
@@ -2881,6 +2885,7 @@ export type TransactionSummaryConnectionResolvers<
   edges?: Resolver<Array<ResolversTypes['TransactionSummaryEdge']>, ParentType, ContextType>
   nodes?: Resolver<Array<ResolversTypes['TransactionSummary']>, ParentType, ContextType>
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>
   isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>
 }
 
@@ -4089,6 +4094,7 @@ export interface Loaders<
     edges?: LoaderResolver<Array<TransactionSummaryEdge>, TransactionSummaryConnection, {}, TContext>
     nodes?: LoaderResolver<Array<TransactionSummary>, TransactionSummaryConnection, {}, TContext>
     pageInfo?: LoaderResolver<PageInfo, TransactionSummaryConnection, {}, TContext>
+    totalCount?: LoaderResolver<Maybe<Scalars['Int']>, TransactionSummaryConnection, {}, TContext>
   }
 
   TransactionSummaryEdge?: {

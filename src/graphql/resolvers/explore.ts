@@ -8,7 +8,7 @@ import type {
   ExploreColumn, ExploreDataset, ExploreRow, Resolvers, TimeSeries, TimeSeriesResult, TransactionSort,
   TransactionSummary, ValueType
 } from '../generated.js'
-import { pageRequest, toConnection } from '../pagination.js'
+import { pageRequest, paginate, toConnection } from '../pagination.js'
 
 export const DATASETS: Record<ExploreDataset, ExploreDatasetName> = {
   SPANS: 'spans',
@@ -172,23 +172,23 @@ export const exploreResolvers: Resolvers = {
       return timeSeriesResult(body, dataset)
     },
     transactions: async (org, args, { gw }) => {
-      const req = pageRequest(args)
       const query = args.query == null || args.query.trim() === '' ? 'is_transaction:true' : `is_transaction:true (${args.query})`
-      const page = await gw.client(org.scope.connectionId).explore.table(org.scope.org, {
-        dataset: 'spans',
-        fields: Object.values(TX_FIELDS),
-        sort: [TX_SORT[args.sort ?? 'P95_DESC']],
-        query,
-        projects: args.projects,
-        environments: args.environments,
-        statsPeriod: args.statsPeriod,
-        start: args.start,
-        end: args.end,
-        cursor: req.cursor,
-        perPage: req.perPage
-      })
-      const rows = list(page.body.data).map((r) => record(r) ?? {})
-      return toConnection({ items: rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor }, req, transactionSummary)
+      return await paginate(args, async (cursor, perPage) => {
+        const page = await gw.client(org.scope.connectionId).explore.table(org.scope.org, {
+          dataset: 'spans',
+          fields: Object.values(TX_FIELDS),
+          sort: [TX_SORT[args.sort ?? 'P95_DESC']],
+          query,
+          projects: args.projects,
+          environments: args.environments,
+          statsPeriod: args.statsPeriod,
+          start: args.start,
+          end: args.end,
+          cursor,
+          perPage
+        })
+        return { items: list(page.body.data).map((r) => record(r) ?? {}), nextCursor: page.nextCursor, prevCursor: page.prevCursor }
+      }, transactionSummary)
     }
   },
   ExploreRow: {
