@@ -89,6 +89,8 @@ t.test('Codegen client preset: its persisted-documents manifest is the allow-lis
     generates: {
       [join(dir, 'gql') + '/']: {
         preset: 'client',
+        // README's recipe: scalars mapped so that strictScalars passes.
+        config: { strictScalars: true, scalars: { DateTime: 'string', JSON: 'unknown', BigInt: 'string' }, enumsAsTypes: true },
         // Codegen's recommended setup for Apollo: hash the documents as Apollo sends them.
         presetConfig: { persistedDocuments: true },
         documentTransforms: [addTypenameSelectionDocumentTransform]
