@@ -124,7 +124,7 @@ export function createMetrics (options: MetricsOptions): GatewayMetrics {
   })
   const keepAliveRefreshes = new Counter({
     name: 'gateway_keepalive_refreshes_total',
-    help: 'Keep-alive refreshes by outcome: refreshed, skipped (someone else refreshed first), revoked, failed.',
+    help: 'Keep-alive candidates by outcome: refreshed (tokens renewed, by this task or the lease holder it waited for), skipped (no longer stale when reached), revoked (invalid_grant), failed.',
     labelNames: ['outcome'] as const,
     registers
   })
