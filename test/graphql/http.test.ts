@@ -150,3 +150,23 @@ t.test('application/json stays the default and wins when preferred', async (t) =
     t.notOk('data' in res.json(), 'a request error has no data entry')
   }
 })
+
+t.test('checkSite and mergeVary decide and merge as documented', async (t) => {
+  const { checkSite, mergeVary } = await import('../../src/graphql/http.js')
+  const trusted = new Set(['https://app.example'])
+  const pass = (method: string, headers: Record<string, string>) => checkSite({ method, headers, trustedOrigins: trusted })
+  t.equal(pass('POST', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }), null, 'preflighted JSON POST')
+  t.equal(pass('GET', { 'sec-fetch-site': 'cross-site', origin: 'https://app.example' }), null, 'a trusted origin')
+  t.match(pass('POST', { 'content-type': 'text/plain; charset=utf-8', 'sec-fetch-site': 'same-site' }), /Sec-Fetch-Site: same-site/)
+  t.match(pass('GET', { origin: 'https://evil.example' }), /Origin: https:\/\/evil\.example/)
+  t.match(pass('POST', { 'sec-fetch-site': 'cross-site' }), /no preflight/, 'a POST without a Content-Type is simple')
+  t.equal(mergeVary(undefined, ['Accept', 'Origin']), 'Accept, Origin')
+  t.equal(mergeVary('origin', ['Accept', 'Origin']), 'origin, Accept')
+  t.equal(mergeVary('*', ['Accept']), '*')
+})
+
+t.test('nodes(ids:) takes at most 100 ids', async (t) => {
+  const ids = Array.from({ length: 101 }, () => 'x')
+  const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', cookie: viewer.cookie }, payload: { query: 'query ($ids: [ID!]!) { nodes(ids: $ids) { globalId } }', variables: { ids } } })
+  t.match(res.json(), { data: null, errors: [{ extensions: { code: 'BAD_USER_INPUT', argument: 'ids', max: 100 } }] })
+})
