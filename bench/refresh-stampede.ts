@@ -1,7 +1,9 @@
 /**
  * `npm run bench:refresh`: how many OAuth refreshes do 1000 concurrent requests cause when they
- * meet an expired token? In one process, and in two processes sharing the SQLite file (the second
- * is `node --import tsx bench/refresh-stampede.ts --worker`). Every figure must be 1: Sentry
+ * meet an expired token? In one process, in two processes sharing the SQLite file (the second
+ * is `node --import tsx bench/refresh-stampede.ts --worker`), and in three processes sharing one
+ * PostgreSQL database (PG_BENCH_URL, default postgres://postgres@127.0.0.1:5432/postgres: a
+ * `postgres_bench_…` database is created and dropped). Every figure must be 1: Sentry
  * rotates both tokens on refresh, so a second refresh would kill the first one's tokens.
  *
  * Two variants: the database knows the token expired (refresh ahead), or only Sentry does (every
@@ -14,19 +16,42 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { startEmulator } from '../src/emulator/index.js'
 
 const REQUESTS = 1000
+const PG_ADMIN_URL = process.env.PG_BENCH_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+async function admin (sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A fresh, empty database for the PostgreSQL scenario; its URL. */
+async function createDatabase (): Promise<string> {
+  const name = `postgres_bench_${process.pid}_${randomBytes(4).toString('hex')}`
+  await admin(`CREATE DATABASE "${name}"`)
+  const url = new URL(PG_ADMIN_URL)
+  url.pathname = `/${name}`
+  return url.href
+}
 const CLIENT_ID = 'bench-client'
 const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef'
 
-interface Shared { dir: string, key: string, emulatorUrl: string }
+interface Shared { dir: string, key: string, emulatorUrl: string, databaseUrl?: string }
 
 async function app (shared: Shared) {
   const config = loadConfig({
-    DATABASE_URL: join(shared.dir, 'gateway.db'),
+    DATABASE_URL: shared.databaseUrl ?? join(shared.dir, 'gateway.db'),
+    // Three processes and PostgreSQL on a small machine: waiting for a pooled connection may take seconds.
+    PG_CONNECT_TIMEOUT_MS: '30000',
     SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghijklmnop',
     TOKEN_ENCRYPTION_KEY: shared.key,
     SENTRY_CLIENT_ID: CLIENT_ID,
@@ -144,6 +169,9 @@ async function main (): Promise<void> {
   const main = await app(shared)
   const rows: Array<{ scenario: string, expired: string, requests: number, refreshes: number, refreshFailures: number, errors: string, ms: number }> = []
   let worker: Worker | undefined
+  let pgMain: Awaited<ReturnType<typeof app>> | undefined
+  const pgWorkers: Worker[] = []
+  let dropDatabase = async (): Promise<void> => {}
   try {
     for (const processes of [1, 2]) {
       if (processes === 2) {
@@ -176,7 +204,43 @@ async function main (): Promise<void> {
         })
       }
     }
+    // Three processes on one PostgreSQL database.
+    const pgUrl = await createDatabase()
+    dropDatabase = async () => { await admin(`DROP DATABASE IF EXISTS "${new URL(pgUrl).pathname.slice(1)}" WITH (FORCE)`) }
+    const pgShared: Shared = { ...shared, databaseUrl: pgUrl }
+    pgMain = await app(pgShared)
+    for (let i = 0; i < 2; i++) {
+      const w = new Worker(pgShared)
+      pgWorkers.push(w)
+      if (await w.next() !== 'ready') throw new Error('a PostgreSQL worker did not start')
+    }
+    for (const knownExpired of [true, false]) {
+      const connectionId = await expiredConnection(pgMain, emulator.url, knownExpired)
+      const started = performance.now()
+      const share = Math.floor(REQUESTS / 3)
+      const theirs = pgWorkers.map(w => {
+        w.send(JSON.stringify({ connectionId, n: share }))
+        return w.next().then(line => JSON.parse(line) as Record<string, number>)
+      })
+      const results = await Promise.all([fire(pgMain, connectionId, REQUESTS - share * pgWorkers.length), ...theirs])
+      const ms = Math.round(performance.now() - started)
+      const counters = await emulatorCall(emulator.url, 'counters')
+      const errors: Record<string, number> = {}
+      for (const r of results) for (const [k, v] of Object.entries(r)) errors[k] = (errors[k] ?? 0) + v
+      rows.push({
+        scenario: '3 processes, PostgreSQL',
+        expired: knownExpired ? 'in DB (refresh ahead)' : 'upstream only (401)',
+        requests: REQUESTS,
+        refreshes: counters.refreshes,
+        refreshFailures: counters.refreshFailures,
+        errors: Object.keys(errors).length === 0 ? '0' : JSON.stringify(errors),
+        ms
+      })
+    }
   } finally {
+    for (const w of pgWorkers) await w.close()
+    await pgMain?.close()
+    await dropDatabase()
     await worker?.close()
     await main.close()
     await emulator.close()
