@@ -27,7 +27,8 @@ if (!isPostgresUrl(args.to)) {
 }
 try {
   const n = await copySqliteToPg(args.from, args.to)
-  process.stdout.write(`db:copy: copied ${n.users} users, ${n.connections} connections, ${n.organizations} organizations and ${n.tokens} token rows (still encrypted; keep the same TOKEN_ENCRYPTION_KEY).\n`)
+  const counts = Object.entries(n).map(([table, rows]) => `${table} ${rows}`).join(', ')
+  process.stdout.write(`db:copy: copied ${counts} (tokens still encrypted: keep the same TOKEN_ENCRYPTION_KEY and SESSION_SECRET).\n`)
 } catch (err) {
   // Never print the URL: it may carry a password.
   const message = err instanceof CopyRefused ? err.message : `failed, nothing was copied: ${(err as Error).message.replaceAll(args.to, '<postgres url>')}`

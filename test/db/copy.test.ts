@@ -32,7 +32,8 @@ async function dbCopy (args: string[]): Promise<{ code: number | null, out: stri
 async function installation (path: string) {
   const store = createSqliteStore({ path, cipher: createTokenCipher(parseTokenKeys(keys)) })
   const u1 = await store.createUser()
-  const u2 = await store.createUser()
+  const u2 = await store.ensureUserByIdentity('https://issuer.example.com', 'subject-2')
+  await store.revokeSessions(u2.id)
   const base = { scopes: ['org:read', 'event:read'], scopingOrgId: null, expiresAt: new Date(Date.now() + 3600_000), refreshToken: 'refresh-a' }
   const a = await store.saveConnection({ ...base, userId: u1.id, sentryUser: { id: '1', name: 'Jane', email: 'jane@example.com' }, accessToken: 'access-a', organizations: [{ orgId: '10', slug: 'acme', name: 'Acme', regionUrl: 'https://us.sentry.io' }, { orgId: '11', slug: 'globex', name: 'Globex', regionUrl: 'https://de.sentry.io' }] })
   await store.replaceTokens(a.id, 1, { accessToken: 'access-a2', refreshToken: 'refresh-a2', expiresAt: new Date(Date.now() + 7200_000) })
@@ -40,7 +41,7 @@ async function installation (path: string) {
   const b = await store.saveConnection({ ...base, userId: u2.id, sentryUser: { id: '2', name: null, email: null }, scopingOrgId: '10', accessToken: 'access-b', refreshToken: null, expiresAt: null, organizations: [] })
   const c = await store.saveConnection({ ...base, userId: u2.id, sentryUser: { id: '3', name: 'Rev', email: null }, accessToken: 'access-c', organizations: [] })
   await store.markRevoked(c.id, 'invalid_grant', 1)
-  const expected = { u1: await store.listConnections(u1.id), u2: await store.listConnections(u2.id), ta: await store.getTokens(a.id), tb: await store.getTokens(b.id) }
+  const expected = { user2: await store.getUser(u2.id), u1: await store.listConnections(u1.id), u2: await store.listConnections(u2.id), ta: await store.getTokens(a.id), tb: await store.getTokens(b.id) }
   await store.close()
   return { u1, u2, a, b, c, expected }
 }
@@ -49,10 +50,12 @@ t.test('copies users, connections, organizations and sealed tokens; the same key
   const path = join(t.testdir(), 'gateway.db')
   const src = await installation(path)
   const url = await createTestDatabase(t, 'copy')
-  t.same(await copySqliteToPg(path, url), { users: 2, connections: 3, organizations: 2, tokens: 2 })
+  t.same(await copySqliteToPg(path, url), { users: 2, connect_sessions: 0, connect_flows: 0, sentry_connections: 3, sentry_organizations: 2, sentry_tokens: 2 })
   const pgStore = await createPgStore({ url, cipher: createTokenCipher(parseTokenKeys(keys)) })
   t.teardown(() => pgStore.close())
   t.same(await pgStore.getUser(src.u1.id), src.u1)
+  t.same(await pgStore.getUser(src.u2.id), src.expected.user2, 'identity and session generation kept')
+  t.equal((await pgStore.findUserByIdentity('https://issuer.example.com', 'subject-2'))?.id, src.u2.id)
   t.same(await pgStore.listConnections(src.u1.id), src.expected.u1, 'user 1\'s connection, organizations and times')
   t.same(await pgStore.listConnections(src.u2.id), src.expected.u2, 'user 2\'s connections, the revoked one included')
   t.same(await pgStore.getTokens(src.a.id), src.expected.ta, 'tokens decrypt with the same key, version kept')
@@ -74,7 +77,7 @@ t.test('refuses a non-empty target, a missing source and a file that is not a ga
   await t.rejects(copySqliteToPg(join(dir, 'missing.db'), url), { name: 'CopyRefused', message: /no such SQLite file/ })
   const other = join(dir, 'other.db')
   writeFileSync(other, '')
-  await t.rejects(copySqliteToPg(other, await createTestDatabase(t, 'copy_other')), { name: 'CopyRefused', message: /not a gateway database/ })
+  await t.rejects(copySqliteToPg(other, await createTestDatabase(t, 'copy_other')), { name: 'CopyRefused', message: /not a gateway database of this version/ })
 })
 
 t.test('npm run db:copy: copies, then refuses the same target again; bad arguments are a usage error', async t => {
@@ -83,7 +86,7 @@ t.test('npm run db:copy: copies, then refuses the same target again; bad argumen
   const url = await createTestDatabase(t, 'copy_cli')
   const first = await dbCopy(['--from', path, '--to', url])
   t.equal(first.code, 0, first.err)
-  t.match(first.out, /copied 2 users, 3 connections, 2 organizations and 2 token rows/)
+  t.match(first.out, /copied users 2, connect_sessions 0, connect_flows 0, sentry_connections 3, sentry_organizations 2, sentry_tokens 2/)
   const again = await dbCopy(['--from', path, '--to', url])
   t.equal(again.code, 1)
   t.match(again.err, /not empty/)
