@@ -4,9 +4,11 @@
  * migrations; the lease on the database's clock; a database that goes away and comes back.
  */
 import t, { type Test } from 'tap'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createPgStore, runPgMigrations } from '../../../src/db/pg/store.js'
+import { createPgStore, runPgMigrations, PG_MIGRATIONS_FOLDER } from '../../../src/db/pg/store.js'
 import { createTokenCipher } from '../../../src/db/token-cipher.js'
 import { parseTokenKeys } from '../../../src/config.js'
 import { guardUnavailable, isDatabaseUnavailable } from '../../../src/db/unavailable.js'
@@ -15,6 +17,9 @@ import type { SaveConnectionInput, Store } from '../../../src/db/store.js'
 import { createTestDatabase, pgQuery } from '../../helpers/postgres.js'
 import { startTcpProxy } from '../../helpers/tcp-proxy.js'
 import pg from 'pg'
+
+/** Migrations committed for PostgreSQL: each is applied once, one journal row each. */
+const MIGRATIONS = (JSON.parse(readFileSync(join(PG_MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length
 
 const keys = `k:${randomBytes(32).toString('base64')}`
 
@@ -41,12 +46,12 @@ t.test('4 instances migrating an empty database at once all succeed; the schema 
   const stores = await Promise.all([1, 2, 3, 4].map(async () => await open(t, url)))
   for (const s of stores) await s.ping()
   const journal = await pgQuery<{ n: string }>(url, 'select count(*)::text as n from drizzle.__drizzle_migrations')
-  t.equal(journal[0]?.n, '1', 'one journal row for the one migration')
+  t.equal(journal[0]?.n, String(MIGRATIONS), 'one journal row per migration')
   // And a plain second run is a no-op, also under the lock.
   const pool = new pg.Pool({ connectionString: url })
   await runPgMigrations(pool)
   await pool.end()
-  t.equal((await pgQuery<{ n: string }>(url, 'select count(*)::text as n from drizzle.__drizzle_migrations'))[0]?.n, '1')
+  t.equal((await pgQuery<{ n: string }>(url, 'select count(*)::text as n from drizzle.__drizzle_migrations'))[0]?.n, String(MIGRATIONS))
 })
 
 t.test('3 pools racing for one lease: exactly one winner per round; release lets the next in', async t => {
