@@ -64,6 +64,11 @@ export interface Config {
   /** Upstream timeouts. */
   upstreamConnectTimeoutMs: number
   upstreamRequestTimeoutMs: number
+  /**
+   * The one deadline of each GraphQL request and connect callback: every upstream wait
+   * (concurrency gate, rate-limit windows, retries, the refresh lease, each exchange) ends by it.
+   */
+  requestTimeoutMs: number
   /** GraphQL operation limits. */
   graphqlMaxDepth: number
   graphqlMaxAliases: number
@@ -398,6 +403,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     upstreamRequestTimeoutMs,
     shutdownDrainMs,
     shutdownTimeoutMs,
+    requestTimeoutMs: int(env, 'GRAPHQL_REQUEST_TIMEOUT_MS', upstreamRequestTimeoutMs, 100, 300000),
     graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 100),
     graphqlMaxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
     graphqlMaxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 10, 1, 1000),

@@ -127,6 +127,9 @@ export interface TokenRecord {
   version: number
 }
 
+/** A token row without its refresh token: what every API call needs (the refresh token stays sealed). */
+export type AccessTokenRecord = Omit<TokenRecord, 'refreshToken'>
+
 export interface SaveConnectionInput {
   userId: string
   sentryUser: SentryUserInfo
@@ -177,7 +180,10 @@ export interface Store {
   listConnections (userId: string): Promise<ConnectionRecord[]>
   /** Deletes the connection, its organizations and its tokens. False when the user has no such connection. */
   deleteConnection (userId: string, connectionId: string): Promise<boolean>
+  /** Both tokens, decrypted: for refreshing. */
   getTokens (connectionId: string): Promise<TokenRecord | null>
+  /** The access token only (the refresh token is not decrypted): for API calls. */
+  getAccessToken (connectionId: string): Promise<AccessTokenRecord | null>
   /** Compare-and-swap: writes only if the row is still at `expectedVersion`. Null on conflict. */
   replaceTokens (connectionId: string, expectedVersion: number, tokens: NewTokens): Promise<TokenRecord | null>
   /** Takes the refresh lease when it is free, expired, or already ours. */

@@ -38,8 +38,12 @@ export async function startEmulator (opts: EmulatorOptions = {}): Promise<Runnin
     if (options.regionServer) {
       const region = buildListener(state, control, 'region')
       listeners.push(region)
-      await region.listen({ host: options.host, port: 0 })
-      state.regionUrl = urlOf(region, options.host)
+      // Another loopback address on the SAME port: a gateway sends tokens only to SENTRY_URL's
+      // scheme and port (docs/sentry.md §4), as sentry.io's regions share https:443.
+      const regionHost = options.host === '127.0.0.1' ? '127.0.0.2' : options.host
+      const mainPort = (main.server.address() as AddressInfo).port
+      await region.listen({ host: regionHost, port: regionHost === options.host ? 0 : mainPort })
+      state.regionUrl = urlOf(region, regionHost)
     }
   } catch (err) {
     await close()

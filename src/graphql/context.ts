@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ConnectionRecord, OrganizationRecord } from '../db/store.js'
 import { notConnected, reconnectRequired, unauthenticated } from '../errors.js'
 import { currentUserId } from '../identity.js'
+import { Deadline } from '../sentry/deadline.js'
 import type { SentryClient } from '../sentry/types.js'
 import type { OrganizationModel } from './models.js'
 
@@ -17,10 +18,13 @@ export class RequestGateway {
   #connections: Promise<ConnectionRecord[]> | undefined
   readonly #clients = new Map<string, SentryClient>()
   readonly #memo = new Map<string, Promise<unknown>>()
+  /** The request's one deadline: every Sentry call and wait of this request ends by it. */
+  readonly deadline: Deadline
 
-  constructor (app: FastifyInstance, request: FastifyRequest) {
+  constructor (app: FastifyInstance, request: FastifyRequest, deadline: Deadline = Deadline.after(DEFAULT_REQUEST_TIMEOUT_MS)) {
     this.#app = app
     this.#request = request
+    this.deadline = deadline
   }
 
   /** The platform user id; UNAUTHENTICATED without a session. */
@@ -81,7 +85,7 @@ export class RequestGateway {
   client (connectionId: string): SentryClient {
     let client = this.#clients.get(connectionId)
     if (client === undefined) {
-      client = this.#app.sentry.forConnection(connectionId)
+      client = this.#app.sentry.forConnection(connectionId, { deadline: this.deadline })
       this.#clients.set(connectionId, client)
     }
     return client
@@ -120,8 +124,12 @@ declare module 'mercurius' {
   interface MercuriusContext extends GatewayContext {}
 }
 
-export function buildContext (app: FastifyInstance) {
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000
+
+/** The context factory; `requestTimeoutMs` is GRAPHQL_REQUEST_TIMEOUT_MS (config.requestTimeoutMs). */
+export function buildContext (app: FastifyInstance, options: { requestTimeoutMs?: number } = {}) {
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<GatewayContext> => ({
-    gw: new RequestGateway(app, request)
+    gw: new RequestGateway(app, request, Deadline.after(timeoutMs))
   })
 }

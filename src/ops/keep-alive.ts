@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Store, TokenRecord } from '../db/store.js'
+import type { AccessTokenRecord, Store } from '../db/store.js'
 import { isGatewayError } from '../errors.js'
 import type { KeepAliveOutcome } from '../telemetry/metrics.js'
 
@@ -15,7 +15,7 @@ import type { KeepAliveOutcome } from '../telemetry/metrics.js'
 export interface KeepAliveOptions {
   store: Pick<Store, 'staleConnections' | 'getTokens' | 'getConnection'>
   /** The gateway's refresher (app.sentry.refreshTokens): single flight + lease. */
-  refresh: (connectionId: string, expectedVersion: number) => Promise<TokenRecord>
+  refresh: (connectionId: string, expectedVersion: number) => Promise<AccessTokenRecord>
   /** Tokens issued more than this many days ago are refreshed. */
   days: number
   /** Time between passes; the refreshes of one pass are spread over it. */

@@ -45,6 +45,9 @@ declare module 'fastify' {
 export const FLOW_TTL_MS = 10 * 60 * 1000
 export const VERIFIER_COOKIE = 'sentry-oauth-verifier'
 export const STATE_COOKIE = 'sentry-oauth-state'
+/** The plugin's own names over https (`hostPrefixedCookies`). */
+export const HOST_VERIFIER_COOKIE = '__Host-oauth2-code-verifier'
+export const HOST_STATE_COOKIE = '__Host-oauth2-redirect-state'
 
 export interface SentryOAuthPluginOptions {
   config: Config
@@ -97,8 +100,8 @@ export async function takeConnectFlow (request: FastifyRequest, store: Store, co
  * in the form body (the only form every Sentry version accepts, docs/sentry.md §2), state in
  * the plugin's cookie (binds the browser) and server-side (single-use, see takeConnectFlow). The PKCE
  * verifier travels in the plugin's httpOnly, SameSite=Lax cookie, Secure when PUBLIC_URL is
- * https or in production. Decorates `app.sentryOAuth2` at the root so the token refresher can
- * use getNewAccessTokenUsingRefreshToken too.
+ * https or in production. It drives the redirect only: the code exchange and the refresh go to
+ * Sentry's token endpoint through src/sentry/token-endpoint.ts (body cap, deadline, one parser).
  */
 export default fp(async function sentryOAuthPlugin (app: FastifyInstance, opts: SentryOAuthPluginOptions) {
   const { config } = opts
@@ -153,150 +156,3 @@ export default fp(async function sentryOAuthPlugin (app: FastifyInstance, opts: 
     }
   })
 }, { name: 'sentry-oauth', dependencies: ['session', 'database'] })
-
-export interface TokenFailure {
-  /** Our answer's HTTP status: 400 when the code or request was refused, 424 when Sentry failed. */
-  status: 400 | 424
-  /** A stable machine-readable code, also posted to the popup opener. */
-  code: string
-  /** What went wrong, in words. Never contains the code, a token or a secret. */
-  message: string
-  /** For the log: Sentry's HTTP status and OAuth error, when it answered. */
-  upstreamStatus: number | null
-  oauthError: string | null
-}
-
-interface WreckLikeError {
-  isBoom?: boolean
-  /** The socket error's code (ECONNREFUSED, ECONNRESET, ENOTFOUND…), copied onto the Boom. */
-  code?: unknown
-  output?: { statusCode?: number }
-  data?: unknown
-}
-
-/**
- * Maps a failed token exchange (simple-oauth2 over @hapi/wreck) to words. Wreck throws a Boom
- * error carrying `data.isResponseError` and the parsed body for a 4xx/5xx answer, a 504 Boom
- * on timeout, and a 502 Boom carrying the socket error's `code` when Sentry cannot be reached.
- * Sentry's token errors are `{"error": "<code>"}` with no description (facts.md §2).
- */
-export function describeTokenError (err: unknown): TokenFailure {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as WreckLikeError
-  const data = (typeof e.data === 'object' && e.data !== null ? e.data : {}) as Record<string, unknown>
-  const boomStatus = e.isBoom === true ? e.output?.statusCode ?? null : null
-  const res = data.res as { statusCode?: unknown } | undefined
-  let upstreamStatus: number | null = null
-  let oauthError: string | null = null
-  if (data.isResponseError === true && boomStatus !== null) {
-    upstreamStatus = boomStatus
-    const payload = data.payload as Record<string, unknown> | null
-    if (typeof payload === 'object' && payload !== null && typeof payload.error === 'string' && /^[a-z_]{1,64}$/.test(payload.error)) {
-      oauthError = payload.error
-    }
-  } else if (res !== undefined && typeof res.statusCode === 'number') {
-    upstreamStatus = res.statusCode
-  }
-
-  if (oauthError === 'invalid_grant') {
-    return {
-      status: 400,
-      code: 'invalid_grant',
-      upstreamStatus,
-      oauthError,
-      message: 'Sentry refused the authorization code: it was already used, it expired (codes last 10 minutes), or it belongs to another request. Nothing was stored. Please connect again.'
-    }
-  }
-  if (oauthError === 'invalid_client' || upstreamStatus === 401) {
-    return {
-      status: 424,
-      code: 'invalid_client',
-      upstreamStatus,
-      oauthError,
-      message: 'Sentry did not accept this gateway’s client credentials. Nothing was stored. The administrator should check SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET against the application registered in Sentry (see Setup).'
-    }
-  }
-  if (upstreamStatus !== null && upstreamStatus >= 400 && upstreamStatus < 500) {
-    return {
-      status: 400,
-      code: 'token_request_refused',
-      upstreamStatus,
-      oauthError,
-      message: `Sentry refused to issue a token (HTTP ${upstreamStatus}${oauthError === null ? '' : `, ${oauthError}`}). Nothing was stored. Please connect again.`
-    }
-  }
-  if (upstreamStatus !== null && upstreamStatus >= 500) {
-    return {
-      status: 424,
-      code: 'sentry_error',
-      upstreamStatus,
-      oauthError,
-      message: `Sentry’s token endpoint failed (HTTP ${upstreamStatus}). Nothing was stored. Please try again in a moment.`
-    }
-  }
-  if (boomStatus === 504) {
-    return {
-      status: 424,
-      code: 'sentry_timeout',
-      upstreamStatus,
-      oauthError,
-      message: 'Sentry’s token endpoint did not answer in time. Nothing was stored. Please try again in a moment.'
-    }
-  }
-  if (boomStatus === 502 && typeof e.code === 'string') {
-    return {
-      status: 424,
-      code: 'sentry_unreachable',
-      upstreamStatus,
-      oauthError,
-      message: 'The gateway could not reach Sentry’s token endpoint. Nothing was stored. Please try again in a moment.'
-    }
-  }
-  return {
-    status: 424,
-    code: 'bad_token_response',
-    upstreamStatus,
-    oauthError,
-    message: 'Sentry’s answer to the token request could not be understood. Nothing was stored. Please try again.'
-  }
-}
-
-/** The parts of Sentry's token response the connection needs (facts.md §2, "Success response"). */
-export interface ExchangedToken {
-  accessToken: string
-  refreshToken: string | null
-  scopes: string[]
-  expiresAt: Date | null
-  sentryUser: { id: string, name: string | null, email: string | null }
-  scopingOrgId: string | null
-}
-
-function optionalString (v: unknown): string | null {
-  return typeof v === 'string' && v !== '' ? v : null
-}
-
-/**
- * Reads the token response as simple-oauth2 returns it (`expires_at` already parsed into a Date
- * from either `expires_at` or `expires_in`). Null when a required field is missing.
- */
-export function readTokenResponse (raw: Record<string, unknown>, requestedScopes: string[]): ExchangedToken | null {
-  const accessToken = optionalString(raw.access_token)
-  const tokenType = optionalString(raw.token_type)
-  const user = raw.user as Record<string, unknown> | null | undefined
-  // user.id is a string in Sentry; accept a number too (older servers, other serializers).
-  const userId = typeof user?.id === 'string' || typeof user?.id === 'number' ? String(user.id) : null
-  // Sentry says "Bearer" now and "bearer" in old code and the docs: compare case-insensitively.
-  if (accessToken === null || userId === null || userId === '' || (tokenType !== null && tokenType.toLowerCase() !== 'bearer')) return null
-  const scopeRaw = optionalString(raw.scope)
-  const at = raw.expires_at
-  // `expires_in: null` means the token never expires; simple-oauth2 then yields an invalid Date.
-  const expiresAt = at instanceof Date && Number.isFinite(at.getTime()) && at.getTime() > 0 ? at : null
-  const org = raw.organization_id
-  return {
-    accessToken,
-    refreshToken: optionalString(raw.refresh_token),
-    scopes: scopeRaw === null ? [...requestedScopes] : [...new Set(scopeRaw.split(/\s+/).filter(s => s !== ''))],
-    expiresAt,
-    sentryUser: { id: userId, name: optionalString(user?.name), email: optionalString(user?.email) },
-    scopingOrgId: typeof org === 'string' || typeof org === 'number' ? String(org) : null
-  }
-}

@@ -2,14 +2,13 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { Config } from '../config.js'
-import { createSentryGateway } from '../sentry/gateway.js'
-import type { SentryGateway } from '../sentry/types.js'
+import { type SentryGatewayService, createSentryGateway } from '../sentry/gateway.js'
 import type { Signals } from '../telemetry/signals.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The refresh-, rate- and region-aware Sentry client (src/sentry). */
-    sentry: SentryGateway
+    sentry: Omit<SentryGatewayService, 'close'>
   }
 }
 

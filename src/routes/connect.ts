@@ -4,9 +4,10 @@ import formbody from '@fastify/formbody'
 import type { Config } from '../config.js'
 import { currentUserId, rotateSession, sessionUserId } from '../identity.js'
 import {
-  describeTokenError, readTokenResponse, takeConnectFlow,
-  VERIFIER_COOKIE, STATE_COOKIE, type ConnectIntent, type PendingFlow
+  takeConnectFlow, VERIFIER_COOKIE, STATE_COOKIE, HOST_VERIFIER_COOKIE, HOST_STATE_COOKIE, type ConnectIntent, type PendingFlow
 } from '../plugins/sentry-oauth.js'
+import { Deadline } from '../sentry/deadline.js'
+import { TokenExchangeError, readTokenResponse } from '../sentry/token-endpoint.js'
 import { CALLBACK_PATH } from '../pages/registration.js'
 import { renderMessage, type PopupMessage } from '../pages/message.js'
 import { checkCsrf } from './csrf.js'
@@ -98,7 +99,7 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
 
   /** The plugin clears its cookies when it exchanges a code; every other ending clears them here. */
   function clearOAuthCookies (reply: FastifyReply): void {
-    const names = https ? ['__Host-oauth2-code-verifier', '__Host-oauth2-redirect-state'] : [VERIFIER_COOKIE, STATE_COOKIE]
+    const names = https ? [HOST_VERIFIER_COOKIE, HOST_STATE_COOKIE] : [VERIFIER_COOKIE, STATE_COOKIE]
     for (const name of names) {
       reply.clearCookie(name, { path: https ? '/' : '/oauth/sentry', secure: https || config.production, httpOnly: true, sameSite: 'lax' })
     }
@@ -188,14 +189,18 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
       return fail(reply, flow, 400, 'not_configured', 'This gateway has no Sentry OAuth application configured.')
     }
 
+    // One deadline for the whole callback: the code exchange and the organization listing.
+    const deadline = Deadline.after(config.requestTimeoutMs)
+    // @fastify/oauth2 drove the redirect (state, PKCE); the exchange is Sentry's token endpoint
+    // module (src/sentry/token-endpoint.ts), with its body cap and this request's deadline.
+    const codeVerifier = request.cookies[https ? HOST_VERIFIER_COOKIE : VERIFIER_COOKIE]
+    clearOAuthCookies(reply)
     let raw: Record<string, unknown>
     try {
-      // Sends code, redirect_uri, code_verifier (from the cookie) and the client credentials in
-      // the form body, and clears the plugin's state and verifier cookies.
-      const token = await app.sentryOAuth2.getAccessTokenFromAuthorizationCodeFlow(request, reply)
-      raw = token.token as unknown as Record<string, unknown>
+      raw = await app.sentry.tokenEndpoint.exchangeCode({ code: query.code, codeVerifier, redirectUri: `${config.publicUrl}${CALLBACK_PATH}` }, deadline)
     } catch (err) {
-      const failure = describeTokenError(err)
+      if (!(err instanceof TokenExchangeError)) throw err
+      const { failure } = err
       request.log.warn({ upstreamStatus: failure.upstreamStatus, oauthError: failure.oauthError, code: failure.code }, 'sentry connect: token exchange failed')
       return fail(reply, flow, failure.status, failure.code, failure.message)
     }
@@ -207,7 +212,7 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
 
     let organizations
     try {
-      organizations = await app.sentry.discoverOrganizations(exchanged.accessToken)
+      organizations = await app.sentry.discoverOrganizations(exchanged.accessToken, deadline)
     } catch (err) {
       request.log.warn({ code: (err as { code?: unknown }).code }, 'sentry connect: listing organizations failed')
       return fail(reply, flow, 424, 'organizations_unavailable', 'Sentry issued a token, but listing your organizations with it failed, so nothing was stored. Please try again in a moment.')

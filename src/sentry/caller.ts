@@ -1,12 +1,51 @@
-import { badUserInput, upstreamError } from '../errors.js'
-import { type CallContext, type CallSpec, type SentryHttp, responseHeader } from './http.js'
+import { type GatewayError, badUserInput, upstreamError } from '../errors.js'
+import type { Deadline } from './deadline.js'
 import { MAX_PAGE_SIZE, toPage } from './pagination.js'
+import { type Send, type UpstreamResponse, firstHeader } from './pipeline.js'
+import { errorForResponse, parseJson } from './responses.js'
+import type { HttpMethod } from './scopes.js'
+import { TransportError } from './transport.js'
 import type { Page, PageArgs } from './types.js'
 
 /**
- * What resource modules call: a Sentry call bound to one connection. Resource modules describe
- * the call (method, openapi path template, params, query) and get typed data back.
+ * Where a Sentry call described by a resource module (src/sentry/issues.ts, …) becomes an HTTP
+ * request: the path template is filled, the query built, the request sent through the
+ * connection's pipeline (pipeline.ts), and the answer turned into data or a GatewayError.
+ * Resource modules never see a URL or a token.
  */
+
+export type QueryValue = string | number | boolean | null | undefined | ReadonlyArray<string | number>
+
+export interface CallSpec {
+  method: HttpMethod
+  /** A path template exactly as in openapi.json, e.g. '/api/0/organizations/{organization_id_or_slug}/issues/'. */
+  path: string
+  /** Values for the template's `{placeholders}`; each is URL-encoded as one path segment. */
+  params?: Record<string, string>
+  query?: Record<string, QueryValue>
+  /** JSON request body (PUT/POST). */
+  body?: unknown
+  /** What a 404 names, e.g. 'The issue'. */
+  what?: string
+  /**
+   * 'region' (default) sends calls with an `organization_id_or_slug` to that organization's
+   * region; 'control' keeps them on SENTRY_URL (the region lookup itself).
+   */
+  route?: 'region' | 'control'
+  /**
+   * Endpoint-specific answers for a final non-2xx response (e.g. the query endpoints pass Sentry's
+   * 400 `detail` through, scrubbed); undefined falls back to errorForResponse.
+   */
+  errors?: (status: number, body: unknown) => GatewayError | undefined
+}
+
+export interface SentryResponse<T> {
+  status: number
+  data: T
+  headers: UpstreamResponse['headers']
+}
+
+/** What resource modules call: a Sentry call bound to one connection and one unit of work. */
 export interface SentryCaller {
   json<T>(spec: CallSpec): Promise<T>
   /** A list endpoint: the array plus the cursors of its `Link` header. */
@@ -15,29 +54,99 @@ export interface SentryCaller {
   pageOf<T>(spec: CallSpec): Promise<{ body: T, nextCursor: string | null, prevCursor: string | null }>
 }
 
-export function createCaller (http: SentryHttp, ctx: CallContext): SentryCaller {
+const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g
+
+/** Fills a path template; every value becomes exactly one URL-encoded path segment. */
+export function fillPath (template: string, params: Record<string, string> = {}): string {
+  return template.replace(PLACEHOLDER, (_m, name: string) => {
+    const value = params[name]
+    if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
+      throw badUserInput(`A non-empty ${name.replace(/_/g, ' ')} is required.`, { argument: name })
+    }
+    return encodeURIComponent(value)
+  })
+}
+
+/** Builds the query string; arrays repeat the key (Sentry's `project=1&project=2`). */
+export function buildQuery (query: Record<string, QueryValue> = {}): string {
+  const qs = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue
+    if (Array.isArray(value)) {
+      for (const v of value as ReadonlyArray<string | number>) qs.append(key, String(v))
+    } else {
+      qs.append(key, String(value))
+    }
+  }
+  const s = qs.toString()
+  return s === '' ? '' : `?${s}`
+}
+
+export interface CallerOptions {
+  /** SENTRY_URL without a trailing slash (the region layer replaces it for org-scoped calls). */
+  sentryUrl: string
+  /** The deadline of each call: the unit of work's one deadline, or a fresh one per call. */
+  deadline: () => Deadline
+  /** The scopes the connection was granted, to word a 403 (null when unknown). */
+  grantedScopes?: () => Promise<readonly string[] | null>
+}
+
+/** Sends one call and answers the 2xx response with its JSON body; anything else throws. */
+export async function sendCall<T> (send: Send, spec: CallSpec, options: CallerOptions): Promise<SentryResponse<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  const body = spec.body === undefined ? undefined : JSON.stringify(spec.body)
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const org = spec.route === 'control' ? undefined : spec.params?.organization_id_or_slug
+  let res: UpstreamResponse
+  try {
+    res = await send({
+      method: spec.method,
+      template: spec.path,
+      pathAndQuery: fillPath(spec.path, spec.params) + buildQuery(spec.query),
+      baseUrl: options.sentryUrl,
+      ...(org === undefined ? {} : { org }),
+      headers,
+      ...(body === undefined ? {} : { body }),
+      deadline: options.deadline()
+    })
+  } catch (err) {
+    throw err instanceof TransportError ? err.toGatewayError() : err
+  }
+  if (res.status >= 200 && res.status < 300) {
+    const data = parseJson(res.text)
+    if (data === undefined) throw upstreamError('Sentry answered with a body that is not JSON.')
+    return { status: res.status, data: data as T, headers: res.headers }
+  }
+  const errorBody = parseJson(res.text)
+  const own = spec.errors?.(res.status, errorBody)
+  if (own !== undefined) throw own
+  const granted = res.status === 403 && options.grantedScopes !== undefined ? await options.grantedScopes().catch(() => null) : null
+  throw errorForResponse(res.status, errorBody, spec, granted)
+}
+
+export function createCaller (send: Send, options: CallerOptions): SentryCaller {
   return {
     async json<T>(spec: CallSpec): Promise<T> {
-      return (await http.call<T>(ctx, spec)).data
+      return (await sendCall<T>(send, spec, options)).data
     },
     async page<T>(spec: CallSpec): Promise<Page<T>> {
-      const res = await http.call<unknown>(ctx, spec)
+      const res = await sendCall<unknown>(send, spec, options)
       if (!Array.isArray(res.data)) throw upstreamError('Sentry answered a list request with something that is not a list.')
-      const page = toPage(res.data as T[], responseHeader(res, 'link'))
+      const page = toPage(res.data as T[], firstHeader(res.headers, 'link'))
       // The issue list's total: `X-Hits`, capped by `X-Max-Hits` (getsentry/sentry src/sentry/api/base.py, add_cursor_headers).
-      const hits = responseHeader(res, 'x-hits')
+      const hits = firstHeader(res.headers, 'x-hits')
       if (hits !== undefined && /^\d+$/.test(hits)) page.hits = Number(hits)
       return page
     },
     async pageOf<T>(spec: CallSpec): Promise<{ body: T, nextCursor: string | null, prevCursor: string | null }> {
-      const res = await http.call<T>(ctx, spec)
-      const { nextCursor, prevCursor } = toPage([], responseHeader(res, 'link'))
+      const res = await sendCall<T>(send, spec, options)
+      const { nextCursor, prevCursor } = toPage([], firstHeader(res.headers, 'link'))
       return { body: res.data, nextCursor, prevCursor }
     }
   }
 }
 
-/** Validates a page size: 1..100 (Sentry's maximum, facts.md §4). */
+/** Validates a page size: 1..100 (Sentry's maximum, docs/sentry.md §4). */
 export function pageSize (value: number | undefined, argument = 'perPage'): number | undefined {
   if (value === undefined) return undefined
   if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {

@@ -1,26 +1,39 @@
 import { randomUUID } from 'node:crypto'
-import type { Dispatcher } from 'undici'
+import type { Agent, Dispatcher } from 'undici'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
-import { upstreamError } from '../errors.js'
-import { createCaller } from './caller.js'
+import { type Signals, noopSignals } from '../telemetry/signals.js'
+import { type TokenSource, authLayer, fixedTokenSource } from './auth.js'
+import { type SentryCaller, createCaller } from './caller.js'
+import { Deadline } from './deadline.js'
 import { eventsApi } from './events.js'
 import { exploreApi } from './explore.js'
-import { type AccessToken, type CallContext, type Logger, type SentryHttp, type TokenSource, createSentryHttp } from './http.js'
 import { issuesApi } from './issues.js'
 import { membersApi } from './members.js'
 import { getOrganization, listAllOrganizations, organizationsApi } from './organizations.js'
+import { type Send, compose } from './pipeline.js'
 import { projectsApi } from './projects.js'
 import { ConcurrencyGate, RateWindows } from './rate-limit.js'
+import { regionLayer } from './region.js'
 import { RegionRoutes } from './regions.js'
 import { releasesApi } from './releases.js'
+import { retryLayer } from './retry.js'
 import { sessionsApi } from './sessions.js'
 import { statsApi } from './stats.js'
 import { teamsApi } from './teams.js'
 import { tracesApi } from './traces.js'
-import { type TokenRefresher, createTokenRefresher } from './token-refresher.js'
+import { throttleLayer } from './throttle.js'
+import { type TokenEndpoint, createTokenEndpoint } from './token-endpoint.js'
+import { DEFAULT_LEASE_TTL_MS, type TokenRefresher, createTokenRefresher } from './token-refresher.js'
+import { type Logger, closeAgent, createTransport, createUpstreamAgent } from './transport.js'
 import type { SentryClient, SentryGateway, SentryOrganization } from './types.js'
-import { type Signals, noopSignals } from '../telemetry/signals.js'
+
+/**
+ * The app-wide Sentry service: it owns the undici Agent, the token endpoint and the refresher,
+ * keeps per-connection state (concurrency gate, rate windows, region routes) and composes, for
+ * each unit of work, the pipeline of pipeline.ts:
+ *   region → auth → throttle → retry → transport.
+ */
 
 export interface SentryGatewayOptions {
   config: Config
@@ -36,18 +49,25 @@ export interface SentryGatewayOptions {
   maxConnectionStates?: number
   /** Where upstream calls, retries, waits and refreshes are reported (metrics, tracing). */
   signals?: Signals
+  /** Largest API response body accepted (default 32 MiB). */
+  maxBodyBytes?: number
+  random?: () => number
 }
 
-/** The app-wide service plus what only the plugin needs. */
+/** The app-wide service plus what only the plugin and the connect flow need. */
 export interface SentryGatewayService extends SentryGateway {
   /** This app instance's refresh-lease owner id. */
   readonly owner: string
+  /** Sentry's token endpoint (code exchange for the connect flow). */
+  readonly tokenEndpoint: TokenEndpoint
   close (): Promise<void>
 }
 
 /** Per-connection state kept across requests: concurrency, rate windows, region routes. */
 interface ConnectionState {
-  ctx: CallContext
+  gate: ConcurrencyGate
+  windows: RateWindows
+  routes: RegionRoutes
 }
 
 /** Connections whose state is kept at once (least recently used dropped first). */
@@ -57,15 +77,32 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
   const { config, store, logger } = options
   const now = options.now ?? Date.now
   const owner = options.owner ?? randomUUID()
-  // The lease must outlast the slowest refresh POST (connect + request timeout).
-  const leaseTtlMs = options.leaseTtlMs ?? Math.max(30_000, config.upstreamConnectTimeoutMs + config.upstreamRequestTimeoutMs + 5000)
   const signals = options.signals ?? noopSignals
-  const http: SentryHttp = createSentryHttp({ config, dispatcher: options.dispatcher, logger, now, signals })
+  const ownAgent: Agent | undefined = options.dispatcher === undefined ? createUpstreamAgent(config) : undefined
+  const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent)
+  const sentryUrl = config.sentryUrl.replace(/\/+$/, '')
+  const tokenEndpoint = createTokenEndpoint({ config, dispatcher, now, logger, signals })
   const refresher: TokenRefresher = createTokenRefresher({
-    store, http, refreshWindowSeconds: config.refreshWindowSeconds, now, owner, leaseTtlMs, logger, signals
+    store, endpoint: tokenEndpoint, refreshWindowSeconds: config.refreshWindowSeconds, now, owner,
+    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, logger, signals
   })
+  const transport: Send = createTransport({
+    dispatcher, requestTimeoutMs: config.upstreamRequestTimeoutMs, maxBodyBytes: options.maxBodyBytes, signals, logger
+  })
+  const retry = retryLayer({ signals, random: options.random })
   const states = new Map<string, ConnectionState>()
   const maxStates = options.maxConnectionStates ?? DEFAULT_MAX_CONNECTION_STATES
+  /** A call outside any unit of work gets its own deadline. */
+  const perCall = (): Deadline => Deadline.after(config.upstreamRequestTimeoutMs)
+
+  function pipeline (state: Pick<ConnectionState, 'gate' | 'windows'>, tokens: TokenSource, routes: RegionRoutes | null): Send {
+    return compose(
+      regionLayer(sentryUrl, routes),
+      authLayer(tokens),
+      throttleLayer({ gate: state.gate, windows: state.windows, waitBudgetMs: config.rateLimitWaitBudgetMs, now, signals }),
+      retry
+    )(transport)
+  }
 
   function stateFor (connectionId: string): ConnectionState {
     const existing = states.get(connectionId)
@@ -74,34 +111,20 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
       states.set(connectionId, existing)
       return existing
     }
-    const tokens = refresher.tokenSource(connectionId)
     const gate = new ConcurrencyGate()
     const windows = new RateWindows(now)
-    // The region lookup runs on SENTRY_URL with this connection's own (refresh-aware) context.
-    const controlCtx: CallContext = {
-      tokens,
-      gate,
-      windows,
-      baseUrlFor: async () => http.baseUrl,
-      baseUrlFailed: () => {}
-    }
+    // The region lookup runs on SENTRY_URL through this connection's own gate, windows and tokens.
+    const control: SentryCaller = createCaller(pipeline({ gate, windows }, refresher.tokenSource(connectionId), null), {
+      sentryUrl, deadline: perCall
+    })
     const routes = new RegionRoutes({
-      sentryUrl: http.baseUrl,
+      sentryUrl,
       now,
       logger,
       loadStored: async () => (await store.getConnection(connectionId))?.organizations ?? [],
-      lookup: async (org) => (await getOrganization(createCaller(http, controlCtx), org, 'control')).links?.regionUrl ?? null
+      lookup: async (org) => (await getOrganization(control, org, 'control')).links?.regionUrl ?? null
     })
-    const state: ConnectionState = {
-      ctx: {
-        tokens,
-        gate,
-        windows,
-        baseUrlFor: async (org) => await routes.baseUrlFor(org),
-        baseUrlFailed: (org, baseUrl) => { routes.failed(org, baseUrl) },
-        grantedScopes: async () => (await store.getConnection(connectionId))?.scopes ?? null
-      }
-    }
+    const state: ConnectionState = { gate, windows, routes }
     states.set(connectionId, state)
     if (states.size > maxStates) {
       const oldest = states.keys().next().value
@@ -111,24 +134,18 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
   }
 
   /**
-   * A client for one unit of work (GraphQL makes one per request and connection). It reads and
-   * decrypts the token row once, not once per upstream call; a 401 drops the memo so the retry
-   * sees the refreshed row, and a failed read is not remembered.
+   * A client for one unit of work (GraphQL makes one per request and connection): the token row
+   * is read and decrypted once (the memo), and every call shares `deadline` when given.
    */
-  function forConnection (connectionId: string): SentryClient {
-    const { ctx } = stateFor(connectionId)
-    let memo: Promise<AccessToken> | null = null
-    const tokens: TokenSource = {
-      current: async () => {
-        memo ??= ctx.tokens.current().catch((err: unknown) => { memo = null; throw err })
-        return await memo
-      },
-      afterUnauthorized: async (used) => {
-        memo = null
-        await ctx.tokens.afterUnauthorized(used)
-      }
-    }
-    const call = createCaller(http, { ...ctx, tokens })
+  function forConnection (connectionId: string, unit: { deadline?: Deadline } = {}): SentryClient {
+    const state = stateFor(connectionId)
+    const send = pipeline(state, refresher.tokenSource(connectionId, { memo: true }), state.routes)
+    const { deadline } = unit
+    const call = createCaller(send, {
+      sentryUrl,
+      deadline: deadline === undefined ? perCall : () => deadline,
+      grantedScopes: async () => (await store.getConnection(connectionId))?.scopes ?? null
+    })
     return {
       connectionId,
       organizations: organizationsApi(call),
@@ -145,32 +162,21 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
     }
   }
 
-  async function discoverOrganizations (accessToken: string): Promise<SentryOrganization[]> {
+  async function discoverOrganizations (accessToken: string, deadline?: Deadline): Promise<SentryOrganization[]> {
     // A token fresh from the code exchange: it is not stored yet, so there is nothing to refresh.
-    const tokens: TokenSource = {
-      current: async () => ({ value: accessToken, version: 0 }),
-      afterUnauthorized: async () => {
-        throw upstreamError('Sentry did not accept the access token it has just issued.', { reason: 'TOKEN_NOT_ACCEPTED' })
-      }
-    }
-    const ctx: CallContext = {
-      tokens,
-      gate: new ConcurrencyGate(),
-      windows: new RateWindows(now),
-      baseUrlFor: async () => http.baseUrl,
-      baseUrlFailed: () => {}
-    }
-    return await listAllOrganizations(createCaller(http, ctx))
+    const send = pipeline({ gate: new ConcurrencyGate(), windows: new RateWindows(now) }, fixedTokenSource(accessToken), null)
+    return await listAllOrganizations(createCaller(send, { sentryUrl, deadline: deadline === undefined ? perCall : () => deadline }))
   }
 
   return {
     owner,
     refreshTokens: async (connectionId, expectedVersion) => await refresher.refresh(connectionId, expectedVersion),
+    tokenEndpoint,
     forConnection,
     discoverOrganizations,
     async close () {
       states.clear()
-      await http.close()
+      if (ownAgent !== undefined) await closeAgent(ownAgent)
     }
   }
 }

@@ -47,10 +47,16 @@ export function readRetryAfterMs (headers: HeaderBag, now: number): number | nul
   return Number.isNaN(at) ? null : Math.max(0, at - now)
 }
 
+/** A queued `acquire`: granted by `drain`, or given up at its deadline. */
+interface Waiter {
+  grant: () => void
+  gaveUp: boolean
+}
+
 /** A counting semaphore whose size can change while requests wait. */
 export class ConcurrencyGate {
   private active = 0
-  private readonly waiting: Array<() => void> = []
+  private readonly waiting: Waiter[] = []
   private readonly limits = new Map<string, number>()
 
   constructor (private readonly defaultLimit = DEFAULT_CONCURRENT_LIMIT) {}
@@ -65,6 +71,11 @@ export class ConcurrencyGate {
     return this.active
   }
 
+  /** Requests waiting for a slot. */
+  get queued (): number {
+    return this.waiting.length
+  }
+
   /** Records the ConcurrentLimit Sentry reported for an endpoint. */
   learn (endpoint: string, concurrentLimit: number | null): void {
     if (concurrentLimit === null || concurrentLimit <= 0) return
@@ -73,9 +84,33 @@ export class ConcurrencyGate {
     this.drain()
   }
 
-  async acquire (): Promise<() => void> {
+  /**
+   * A slot, and the function that gives it back. With `maxWaitMs`, a caller still queued after
+   * that long leaves the queue and gets `null` (it never holds a slot then).
+   */
+  async acquire (maxWaitMs?: number): Promise<() => void> {
+    const release = await this.tryAcquire(maxWaitMs ?? Number.POSITIVE_INFINITY)
+    if (release === null) throw new Error('unreachable: an unbounded wait always gets a slot')
+    return release
+  }
+
+  async tryAcquire (maxWaitMs: number): Promise<(() => void) | null> {
     if (this.active >= this.limit) {
-      await new Promise<void>(resolve => this.waiting.push(resolve))
+      if (maxWaitMs <= 0) return null
+      const granted = await new Promise<boolean>(resolve => {
+        const waiter: Waiter = { grant: () => { resolve(true) }, gaveUp: false }
+        this.waiting.push(waiter)
+        if (Number.isFinite(maxWaitMs)) {
+          setTimeout(() => {
+            const i = this.waiting.indexOf(waiter)
+            if (i === -1) return // already granted
+            this.waiting.splice(i, 1)
+            waiter.gaveUp = true
+            resolve(false)
+          }, maxWaitMs).unref()
+        }
+      })
+      if (!granted) return null
     } else {
       this.active++
     }
@@ -91,7 +126,7 @@ export class ConcurrencyGate {
   private drain (): void {
     while (this.waiting.length > 0 && this.active < this.limit) {
       this.active++
-      this.waiting.shift()?.()
+      this.waiting.shift()?.grant()
     }
   }
 }

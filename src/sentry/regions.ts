@@ -1,6 +1,6 @@
 import type { OrganizationRecord } from '../db/store.js'
 import { isGatewayError } from '../errors.js'
-import type { Logger } from './http.js'
+import type { Logger } from './transport.js'
 
 /**
  * Region routing (facts.md §4 "Region routing"): each organization names the host that serves
@@ -13,12 +13,14 @@ import type { Logger } from './http.js'
 const RESOLVED_TTL_MS = 60 * 60 * 1000
 const FAILED_TTL_MS = 60 * 1000
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 
 /**
  * The region base URL to use, or null when it is unusable. The bearer token goes wherever this
- * points, so only hosts of the configured Sentry are accepted: the same host, one of its
- * subdomains (us.sentry.io for sentry.io), or loopback when Sentry itself is on loopback.
+ * points, so only hosts of the configured Sentry are accepted: the same host or one of its
+ * subdomains (us.sentry.io for sentry.io), or another loopback address when Sentry itself is on
+ * loopback (local development, the emulator) — always over the same scheme AND the same port as
+ * SENTRY_URL (another port of the same host is another service, docs/sentry.md §4).
  */
 export function acceptableRegionUrl (regionUrl: string | null | undefined, sentryUrl: string): string | null {
   if (typeof regionUrl !== 'string' || regionUrl === '') return null
@@ -30,11 +32,11 @@ export function acceptableRegionUrl (regionUrl: string | null | undefined, sentr
   } catch {
     return null
   }
-  if (region.protocol !== base.protocol) return null
+  if (region.protocol !== base.protocol || region.port !== base.port) return null
   if (region.username !== '' || region.password !== '' || region.search !== '' || region.hash !== '') return null
   const host = region.hostname.toLowerCase()
   const baseHost = base.hostname.toLowerCase()
-  const trusted = host === baseHost || host.endsWith(`.${baseHost}`) || (LOOPBACK.has(host) && LOOPBACK.has(baseHost))
+  const trusted = host === baseHost || host.endsWith(`.${baseHost}`) || (isLoopback(host) && isLoopback(baseHost))
   if (!trusted) return null
   return region.href.replace(/\/+$/, '')
 }

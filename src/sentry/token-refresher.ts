@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Store, TokenRecord } from '../db/store.js'
+import type { AccessTokenRecord, Store, TokenRecord } from '../db/store.js'
 import { GatewayError, isGatewayError, reconnectRequired, upstreamTimeout } from '../errors.js'
-import { type AccessToken, InvalidGrantError, type Logger, type SentryHttp, type TokenSource } from './http.js'
 import { type RefreshOutcome, type Signals, noopSignals } from '../telemetry/signals.js'
+import type { AccessToken, TokenSource } from './auth.js'
+import type { Deadline } from './deadline.js'
+import { InvalidGrantError, type TokenEndpoint } from './token-endpoint.js'
+import type { Logger } from './transport.js'
 
 /**
- * The token lifecycle of stored connections (issue 4 §2, facts.md §2–3).
+ * Where a token gets refreshed: the token lifecycle of stored connections (docs/sentry.md §2–3).
+ * The one TokenSource of stored connections (`tokenSource`) and the refresh under a lease; the
+ * refresh POST itself is src/sentry/token-endpoint.ts.
  *
  * Sentry rotates BOTH tokens on every refresh, in place and without locking: two refreshes of one
  * connection leave one caller with dead tokens, and the loser's next refresh gets invalid_grant.
@@ -14,20 +19,24 @@ import { type RefreshOutcome, type Signals, noopSignals } from '../telemetry/sig
  *  - in-process, concurrent callers share one promise per connection (single flight);
  *  - across processes sharing the database, the refresher takes the row's lease first; a process
  *    that cannot get it polls until the token row's version moves (someone refreshed: use those
- *    tokens) or the lease expires (its holder died: take over).
+ *    tokens) or the lease expires (its holder died: take over). The lease is short and renewed
+ *    while the holder's POST runs, so a crashed holder blocks nobody for long; each caller gives
+ *    up at its own deadline with UPSTREAM_TIMEOUT, while the refresh itself runs to its end
+ *    (its rotated tokens must be stored, whoever still waits).
  * The rotated pair is saved (compare-and-swap on the version) before anyone uses it. Only an
  * invalid_grant on a row nobody has touched meanwhile marks the connection REVOKED.
  */
 
 export interface TokenRefresherOptions {
   store: Store
-  http: Pick<SentryHttp, 'refreshTokens'>
+  /** Sentry's token endpoint (only `refresh` is used). */
+  endpoint: Pick<TokenEndpoint, 'refresh'>
   /** Refresh when the access token expires within this many seconds. */
   refreshWindowSeconds: number
   now?: () => number
   /** The lease owner id: unique per app instance. */
   owner?: string
-  /** How long a lease protects a refresh in flight; must outlast the refresh POST. */
+  /** How long a lease lasts unless renewed; renewed every third of it while the refresh runs. */
   leaseTtlMs?: number
   /** How often a process waiting on another one's lease re-reads the token row. */
   pollIntervalMs?: number
@@ -41,22 +50,28 @@ export interface TokenRefresherOptions {
 export interface TokenRefresher {
   readonly owner: string
   /** A token to use now; refreshed first when it expires within the refresh window. */
-  current (connectionId: string): Promise<AccessToken>
+  current (connectionId: string, deadline?: Deadline): Promise<AccessToken>
   /** After a 401 "Token expired"/"Invalid token" on `used`: refresh unless someone already did. */
-  afterUnauthorized (connectionId: string, used: AccessToken): Promise<void>
+  afterUnauthorized (connectionId: string, used: AccessToken, deadline?: Deadline): Promise<void>
   /** Single-flight refresh of the row at `staleVersion` (a no-op if the row has moved on). */
-  refresh (connectionId: string, staleVersion: number): Promise<TokenRecord>
-  tokenSource (connectionId: string): TokenSource
+  refresh (connectionId: string, staleVersion: number): Promise<AccessTokenRecord>
+  /**
+   * The connection's TokenSource. With `memo`, the token row is read and decrypted once per
+   * source (one unit of work, e.g. a GraphQL request), not once per call; a 401 drops the memo
+   * so the retry sees the refreshed row, and a failed read is not remembered.
+   */
+  tokenSource (connectionId: string, options?: { memo?: boolean }): TokenSource
 }
 
 /** Why a connection is marked REVOKED after Sentry refused its refresh token. */
 export const REVOKED_INVALID_GRANT = 'Sentry refused the refresh token (access revoked or expired)'
 export const REVOKED_NO_REFRESH_TOKEN = 'the access token expired and there is no refresh token'
 
-export const DEFAULT_LEASE_TTL_MS = 30_000
+/** Short, because a crashed holder's lease blocks its connection until it expires; renewed while held. */
+export const DEFAULT_LEASE_TTL_MS = 10_000
 
 export function createTokenRefresher (options: TokenRefresherOptions): TokenRefresher {
-  const { store, http, logger } = options
+  const { store, endpoint, logger } = options
   const signals = options.signals ?? noopSignals
   const now = options.now ?? Date.now
   const owner = options.owner ?? randomUUID()
@@ -64,11 +79,11 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
   const pollIntervalMs = options.pollIntervalMs ?? 25
   const maxLeaseWaitMs = options.maxLeaseWaitMs ?? leaseTtlMs + 5000
   const windowMs = options.refreshWindowSeconds * 1000
-  const inflight = new Map<string, { version: number, promise: Promise<TokenRecord> }>()
+  const inflight = new Map<string, { version: number, promise: Promise<AccessTokenRecord> }>()
 
-  const expiresWithinWindow = (row: TokenRecord): boolean =>
+  const expiresWithinWindow = (row: AccessTokenRecord): boolean =>
     row.expiresAt !== null && row.expiresAt.getTime() - now() <= windowMs
-  const isExpired = (row: TokenRecord): boolean =>
+  const isExpired = (row: AccessTokenRecord): boolean =>
     row.expiresAt !== null && row.expiresAt.getTime() <= now()
 
   /** No token row: the connection was revoked (tokens are deleted with it) or removed. */
@@ -80,14 +95,22 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     return new GatewayError('NOT_CONNECTED', 'This Sentry connection no longer exists. Connect to Sentry first.')
   }
 
-  async function readRow (connectionId: string): Promise<TokenRecord> {
+  /** The access token row (the refresh token stays sealed). */
+  async function readRow (connectionId: string): Promise<AccessTokenRecord> {
+    const row = await store.getAccessToken(connectionId)
+    if (row === null) throw await missingTokens(connectionId)
+    return row
+  }
+
+  /** Both tokens: only under the lease, right before the refresh POST. */
+  async function readBoth (connectionId: string): Promise<TokenRecord> {
     const row = await store.getTokens(connectionId)
     if (row === null) throw await missingTokens(connectionId)
     return row
   }
 
   /** The refresh POST itself, under the lease, for the row at `row.version`. */
-  async function rotate (connectionId: string, row: TokenRecord): Promise<TokenRecord> {
+  async function rotate (connectionId: string, row: TokenRecord): Promise<AccessTokenRecord> {
     if (row.refreshToken === null) {
       if (!isExpired(row)) return row
       if (await store.markRevoked(connectionId, REVOKED_NO_REFRESH_TOKEN, row.version)) {
@@ -100,12 +123,12 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     try {
       let tokens
       try {
-        tokens = await http.refreshTokens(row.refreshToken)
+        tokens = await endpoint.refresh(row.refreshToken)
       } catch (err) {
         if (!(err instanceof InvalidGrantError)) throw err
         // Another process may have rotated the pair (its lease expired, or an older gateway
         // without leases): then the row has moved on and its tokens are good.
-        const current = await store.getTokens(connectionId)
+        const current = await store.getAccessToken(connectionId)
         if (current !== null && current.version !== row.version) {
           outcome = 'lost_race'
           return current
@@ -131,7 +154,20 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     }
   }
 
-  async function refreshUnderLease (connectionId: string, staleVersion: number): Promise<TokenRecord> {
+  /** Keeps our lease alive while `work` runs (a short lease that a crashed holder cannot keep). */
+  async function renewingLease<T> (connectionId: string, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      store.acquireRefreshLease(connectionId, owner, leaseTtlMs).catch(() => {})
+    }, Math.max(10, Math.floor(leaseTtlMs / 3)))
+    timer.unref()
+    try {
+      return await work()
+    } finally {
+      clearInterval(timer)
+    }
+  }
+
+  async function refreshUnderLease (connectionId: string, staleVersion: number): Promise<AccessTokenRecord> {
     // Real time, not the injectable clock: this bounds an actual wait.
     const giveUpAt = Date.now() + maxLeaseWaitMs
     let waitingSince: number | null = null
@@ -149,9 +185,9 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
         waited()
         try {
           // Another process may have refreshed and released between our read and our lease.
-          const fresh = await readRow(connectionId)
+          const fresh = await readBoth(connectionId)
           if (fresh.version !== staleVersion) return fresh
-          return await rotate(connectionId, fresh)
+          return await renewingLease(connectionId, async () => await rotate(connectionId, fresh))
         } finally {
           await store.releaseRefreshLease(connectionId, owner).catch(() => {})
         }
@@ -165,7 +201,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     }
   }
 
-  function refresh (connectionId: string, staleVersion: number): Promise<TokenRecord> {
+  function refresh (connectionId: string, staleVersion: number): Promise<AccessTokenRecord> {
     const running = inflight.get(connectionId)
     if (running !== undefined) {
       if (running.version >= staleVersion) return running.promise
@@ -179,11 +215,12 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     return promise
   }
 
-  async function current (connectionId: string): Promise<AccessToken> {
+  async function current (connectionId: string, deadline?: Deadline): Promise<AccessToken> {
     let row = await readRow(connectionId)
     if (expiresWithinWindow(row)) {
       try {
-        row = await refresh(connectionId, row.version)
+        const refreshing = refresh(connectionId, row.version)
+        row = deadline === undefined ? await refreshing : await deadline.race(refreshing)
       } catch (err) {
         // Refreshing early failed for a passing reason: the current token still works until it expires.
         const passing = isGatewayError(err) && (err.code === 'UPSTREAM_ERROR' || err.code === 'UPSTREAM_TIMEOUT' || err.code === 'RATE_LIMITED')
@@ -194,17 +231,33 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     return { value: row.accessToken, version: row.version }
   }
 
+  async function afterUnauthorized (connectionId: string, used: AccessToken, deadline?: Deadline): Promise<void> {
+    const refreshing = refresh(connectionId, used.version)
+    await (deadline === undefined ? refreshing : deadline.race(refreshing))
+  }
+
   return {
     owner,
     current,
     refresh,
-    async afterUnauthorized (connectionId, used) {
-      await refresh(connectionId, used.version)
-    },
-    tokenSource (connectionId) {
+    afterUnauthorized,
+    tokenSource (connectionId, options = {}) {
+      if (options.memo !== true) {
+        return {
+          current: async (deadline) => await current(connectionId, deadline),
+          afterUnauthorized: async (used, deadline) => { await afterUnauthorized(connectionId, used, deadline) }
+        }
+      }
+      let memo: Promise<AccessToken> | null = null
       return {
-        current: async () => await current(connectionId),
-        afterUnauthorized: async (used) => { await refresh(connectionId, used.version) }
+        current: async (deadline) => {
+          memo ??= current(connectionId, deadline).catch((err: unknown) => { memo = null; throw err })
+          return await memo
+        },
+        afterUnauthorized: async (used, deadline) => {
+          memo = null
+          await afterUnauthorized(connectionId, used, deadline)
+        }
       }
     }
   }

@@ -1,13 +1,14 @@
 import type { ExploreTableArgs, ExploreTablePage, TimeseriesArgs, TimeseriesBody } from './explore.js'
 import type { SessionsArgs, SessionsPage } from './sessions.js'
 import type { TraceArgs, TraceNode } from './traces.js'
+import type { Deadline } from './deadline.js'
 
 /**
  * The contract between the Sentry client (src/sentry/*) and its callers (GraphQL resolvers,
  * the connect flow). Callers never see a URL or a token; they call these functions.
  * Shapes follow openapi.json; only the fields we rely on are typed, the rest pass through.
  */
-import type { TokenRecord } from '../db/store.js'
+import type { AccessTokenRecord } from '../db/store.js'
 
 /** A page of a Sentry list, mapped from the `Link` header (facts.md §4). */
 export interface Page<T> {
@@ -168,17 +169,21 @@ export interface SentryClient {
 
 /** The app-wide Sentry service, decorated as `app.sentry` by src/plugins/sentry.ts. */
 export interface SentryGateway {
-  /** A client acting for the stored connection (loads and refreshes its tokens as needed). */
-  forConnection (connectionId: string): SentryClient
+  /**
+   * A client acting for the stored connection (loads and refreshes its tokens as needed), for
+   * one unit of work: its calls share `deadline` (a GraphQL request's), else each call gets
+   * SENTRY_REQUEST_TIMEOUT_MS.
+   */
+  forConnection (connectionId: string, unit?: { deadline?: Deadline }): SentryClient
   /**
    * The organizations a freshly exchanged access token reaches (GET /api/0/organizations/, all
    * pages). Used once by the connect callback, before the connection is stored.
    */
-  discoverOrganizations (accessToken: string): Promise<SentryOrganization[]>
+  discoverOrganizations (accessToken: string, deadline?: Deadline): Promise<SentryOrganization[]>
   /**
    * Refreshes a connection's tokens now, through the same single flight and lease as requests
    * (the keep-alive task and `npm run admin -- connections refresh`); a no-op when the token row
    * has already moved past `expectedVersion`. Resolves to the row in force afterwards.
    */
-  refreshTokens (connectionId: string, expectedVersion: number): Promise<TokenRecord>
+  refreshTokens (connectionId: string, expectedVersion: number): Promise<AccessTokenRecord>
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { safeReturnTo } from '../../src/routes/connect.js'
-import { describeTokenError, readTokenResponse } from '../../src/plugins/sentry-oauth.js'
+import { describeTokenFailure, oauthErrorOf, readTokenResponse } from '../../src/sentry/token-endpoint.js'
 import { escapeHtml, html, SafeHtml } from '../../src/pages/html.js'
 import { describeScope } from '../../src/pages/scopes.js'
 import { registrationText, registrationValues } from '../../src/pages/registration.js'
@@ -26,21 +26,19 @@ t.test('safeReturnTo accepts only same-origin relative paths', async t => {
   t.equal(safeReturnTo(42, ORIGIN), null)
 })
 
-t.test('describeTokenError maps every failure to words without echoing secrets', async t => {
-  const responseError = (status: number, payload: unknown): unknown => ({ isBoom: true, output: { statusCode: status }, data: { isResponseError: true, payload } })
-  t.match(describeTokenError(responseError(400, { error: 'invalid_grant' })), { status: 400, code: 'invalid_grant', upstreamStatus: 400, oauthError: 'invalid_grant' })
-  t.match(describeTokenError(responseError(401, { error: 'invalid_client' })), { status: 424, code: 'invalid_client' })
-  t.match(describeTokenError(responseError(401, null)), { status: 424, code: 'invalid_client', oauthError: null })
-  t.match(describeTokenError(responseError(400, { error: 'Bad <b>' })), { status: 400, code: 'token_request_refused', oauthError: null }, 'odd error strings are dropped')
-  t.match(describeTokenError(responseError(400, Buffer.from('x'))), { status: 400, code: 'token_request_refused' })
-  t.match(describeTokenError(responseError(503, { detail: 'x' })), { status: 424, code: 'sentry_error', upstreamStatus: 503 })
-  t.match(describeTokenError({ isBoom: true, output: { statusCode: 406 }, data: { res: { statusCode: 500 } } }), { status: 424, code: 'sentry_error', upstreamStatus: 500 }, 'a non-JSON error answer')
-  t.match(describeTokenError({ isBoom: true, output: { statusCode: 504 } }), { status: 424, code: 'sentry_timeout' })
-  t.match(describeTokenError({ isBoom: true, output: { statusCode: 502 }, code: 'ECONNREFUSED', data: null }), { status: 424, code: 'sentry_unreachable' })
-  t.match(describeTokenError({ isBoom: true, output: { statusCode: 502 }, data: { payload: Buffer.from('{') } }), { status: 424, code: 'bad_token_response' })
-  t.match(describeTokenError(new Error('boom')), { status: 424, code: 'bad_token_response', upstreamStatus: null })
-  t.match(describeTokenError('weird'), { status: 424, code: 'bad_token_response' })
-  t.match(describeTokenError({ isBoom: true, output: {} }), { code: 'bad_token_response' })
+t.test('describeTokenFailure maps every failure to words without echoing secrets', async t => {
+  // Sentry's answer (status + `{"error": …}`), or how the exchange failed (src/sentry/token-endpoint.ts).
+  const responseError = (status: number, payload: unknown) => describeTokenFailure({ upstreamStatus: status, oauthError: oauthErrorOf(payload) })
+  t.match(responseError(400, { error: 'invalid_grant' }), { status: 400, code: 'invalid_grant', upstreamStatus: 400, oauthError: 'invalid_grant' })
+  t.match(responseError(401, { error: 'invalid_client' }), { status: 424, code: 'invalid_client' })
+  t.match(responseError(401, null), { status: 424, code: 'invalid_client', oauthError: null })
+  t.match(responseError(400, { error: 'Bad <b>' }), { status: 400, code: 'token_request_refused', oauthError: null }, 'odd error strings are dropped')
+  t.match(responseError(400, Buffer.from('x')), { status: 400, code: 'token_request_refused' })
+  t.match(responseError(503, { detail: 'x' }), { status: 424, code: 'sentry_error', upstreamStatus: 503 })
+  t.match(responseError(500, undefined), { status: 424, code: 'sentry_error', upstreamStatus: 500 }, 'a non-JSON error answer')
+  t.match(describeTokenFailure({ transport: 'timeout' }), { status: 424, code: 'sentry_timeout' })
+  t.match(describeTokenFailure({ transport: 'unreachable' }), { status: 424, code: 'sentry_unreachable' })
+  t.match(describeTokenFailure({ transport: 'bad_response' }), { status: 424, code: 'bad_token_response', upstreamStatus: null })
 })
 
 t.test('readTokenResponse reads Sentry’s token response', async t => {

@@ -1,11 +1,19 @@
 import t, { type Test } from 'tap'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { once } from 'node:events'
-import { createSentryHttp, type CallContext, type SentryHttpOptions } from '../../src/sentry/http.js'
-import { createCaller } from '../../src/sentry/caller.js'
+import type { Config } from '../../src/config.js'
+import { authLayer, type TokenSource } from '../../src/sentry/auth.js'
+import { type CallSpec, createCaller, sendCall } from '../../src/sentry/caller.js'
+import { Deadline } from '../../src/sentry/deadline.js'
+import { compose } from '../../src/sentry/pipeline.js'
 import { ConcurrencyGate, RateWindows } from '../../src/sentry/rate-limit.js'
+import { retryLayer } from '../../src/sentry/retry.js'
+import { throttleLayer } from '../../src/sentry/throttle.js'
+import { createTokenEndpoint } from '../../src/sentry/token-endpoint.js'
+import { closeAgent, createTransport, createUpstreamAgent } from '../../src/sentry/transport.js'
+import type { Dispatcher } from 'undici'
 
-// Edge cases of the HTTP layer that the emulator does not produce, against a real loopback
+// Edge cases of the HTTP layers that the emulator does not produce, against a real loopback
 // server: the OAuth endpoint's failures, Retry-After, non-JSON bodies, oversized bodies.
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
@@ -22,19 +30,44 @@ async function fakeSentry (t: Test, handler: Handler): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`
 }
 
-function http (t: Test, url: string, overrides: Partial<SentryHttpOptions['config']> = {}, extra: Partial<SentryHttpOptions> = {}) {
-  const h = createSentryHttp({
-    config: {
-      sentryUrl: url,
-      sentryClientId: 'cid',
-      sentryClientSecret: 'csecret',
-      rateLimitWaitBudgetMs: 2000,
-      upstreamConnectTimeoutMs: 1000,
-      upstreamRequestTimeoutMs: 500,
-      ...overrides
-    },
-    ...extra
+type HttpConfig = Pick<Config, 'sentryUrl' | 'sentryClientId' | 'sentryClientSecret' | 'rateLimitWaitBudgetMs' | 'upstreamConnectTimeoutMs' | 'upstreamRequestTimeoutMs'>
+
+interface CallContext {
+  tokens: TokenSource
+  gate: ConcurrencyGate
+  windows: RateWindows
+  grantedScopes?: () => Promise<readonly string[] | null>
+}
+
+/** The pipeline without the region layer (auth → throttle → retry → transport) and the token endpoint. */
+function http (t: Test, url: string, overrides: Partial<HttpConfig> = {}, extra: { dispatcher?: Dispatcher, maxBodyBytes?: number } = {}) {
+  const config: HttpConfig = {
+    sentryUrl: url,
+    sentryClientId: 'cid',
+    sentryClientSecret: 'csecret',
+    rateLimitWaitBudgetMs: 2000,
+    upstreamConnectTimeoutMs: 1000,
+    upstreamRequestTimeoutMs: 500,
+    ...overrides
+  }
+  const own = extra.dispatcher === undefined ? createUpstreamAgent(config) : undefined
+  const dispatcher = extra.dispatcher ?? own as Dispatcher
+  const transport = createTransport({ dispatcher, requestTimeoutMs: config.upstreamRequestTimeoutMs, maxBodyBytes: extra.maxBodyBytes })
+  const endpoint = createTokenEndpoint({ config, dispatcher })
+  const sendFor = (ctx: CallContext) => compose(
+    authLayer(ctx.tokens),
+    throttleLayer({ gate: ctx.gate, windows: ctx.windows, waitBudgetMs: config.rateLimitWaitBudgetMs }),
+    retryLayer()
+  )(transport)
+  const options = (ctx: CallContext) => ({
+    sentryUrl: url, deadline: () => Deadline.after(config.upstreamRequestTimeoutMs), grantedScopes: ctx.grantedScopes
   })
+  const h = {
+    call: async <T>(ctx: CallContext, spec: CallSpec) => await sendCall<T>(sendFor(ctx), spec, options(ctx)),
+    caller: (ctx: CallContext) => createCaller(sendFor(ctx), options(ctx)),
+    refreshTokens: async (refreshToken: string) => await endpoint.refresh(refreshToken),
+    close: async () => { if (own !== undefined && !own.closed) await closeAgent(own) }
+  }
   t.teardown(async () => { await h.close() })
   return h
 }
@@ -45,8 +78,6 @@ function context (unauthorized = 0): CallContext & { unauthorizedCalls: () => nu
     tokens: { current: async () => ({ value: 'tok', version: 1 }), afterUnauthorized: async () => { calls++ } },
     gate: new ConcurrencyGate(),
     windows: new RateWindows(Date.now),
-    baseUrlFor: async () => { throw new Error('not org-scoped') },
-    baseUrlFailed: () => {},
     unauthorizedCalls: () => calls
   }
 }
@@ -130,7 +161,7 @@ t.test('API calls: Retry-After, a second 401, non-JSON and oversized bodies, non
   t.equal(hits, 1, 'not retried')
 
   reply = (_req, res) => json(res, 200, { not: 'a list' })
-  await t.rejects(createCaller(h, context()).page(spec), { code: 'UPSTREAM_ERROR', message: /not a list/ })
+  await t.rejects(h.caller(context()).page(spec), { code: 'UPSTREAM_ERROR', message: /not a list/ })
 
   reply = (_req, res) => { res.writeHead(204); res.end() }
   t.equal((await h.call(context(), spec)).data, null, 'an empty body is null')

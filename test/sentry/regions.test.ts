@@ -49,7 +49,8 @@ t.test('an org missing from the stored list is looked up once on SENTRY_URL', as
 
 t.test('failures fall back to SENTRY_URL', async t => {
   const { app, emulator } = await buildTestApp(t, { emulator: { regionServer: true } })
-  const dead = `http://127.0.0.1:${await closedPort()}`
+  // Nothing listens on this loopback address, on SENTRY_URL's port (a region must share it).
+  const dead = `http://127.0.0.3:${new URL(emulator.url).port}`
   const foreign = 'http://example.invalid:8080'
   const { connectionId } = await connect(app, emulator.url, {
     organizations: [
@@ -77,4 +78,46 @@ t.test('failures fall back to SENTRY_URL', async t => {
   const after = await counters(emulator.url)
   t.equal(after.byOrigin.main, 2, 'lookup and call on SENTRY_URL')
   t.equal(after.byOrigin.region ?? 0, 0)
+})
+
+t.test('attack (issue 10, defect 8): a regionUrl on another port, scheme or host never receives the token', async t => {
+  const { app, emulator } = await buildTestApp(t)
+  const { createServer: createHttpServer } = await import('node:http')
+  const seen: string[] = []
+  const trap = createHttpServer((req, res) => { seen.push(String(req.headers.authorization)); res.writeHead(200, { 'content-type': 'application/json' }); res.end('[]') })
+  await new Promise<void>(resolve => trap.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { trap.closeAllConnections(); trap.close() })
+  const trapPort = (trap.address() as { port: number }).port
+  const main = new URL(emulator.url)
+  const traps = [
+    `http://127.0.0.1:${trapPort}`, // the Sentry host, another port (the repro)
+    `http://localhost:${trapPort}`, // another loopback name, another port
+    `https://127.0.0.1:${main.port}`, // another scheme
+    `http://user:pass@127.0.0.1:${trapPort}` // credentials in the URL
+  ]
+  const { connectionId } = await connect(app, emulator.url, {
+    organizations: [{ orgId: '1', slug: 'acme', name: 'Acme', regionUrl: traps[0] ?? '' }]
+  })
+  const client = app.sentry.forConnection(connectionId)
+  t.ok((await client.projects.list('acme')).items.length > 0, 'served by SENTRY_URL')
+  t.same(seen, [], 'the other port got nothing')
+  const { acceptableRegionUrl } = await import('../../src/sentry/regions.js')
+  for (const url of traps) t.equal(acceptableRegionUrl(url, emulator.url), null, url)
+  t.equal(acceptableRegionUrl(`http://127.0.0.2:${main.port}`, emulator.url), `http://127.0.0.2:${main.port}`, 'another loopback address on the same port is a region')
+  t.equal(acceptableRegionUrl('https://us.sentry.io:8443', 'https://sentry.io'), null, 'a subdomain on another port')
+  t.equal(acceptableRegionUrl('https://us.sentry.io:443', 'https://sentry.io'), 'https://us.sentry.io', 'the default port, spelled out')
+  t.equal(acceptableRegionUrl('https://sentry.example.com:8443/x', 'https://sentry.example.com:8443'), 'https://sentry.example.com:8443/x', 'a self-hosted port is kept')
+  t.equal(acceptableRegionUrl('https://us.sentry.example.com', 'https://sentry.example.com:8443'), null, 'self-hosted on 8443: a region on 443 is another service')
+})
+
+t.test('an unreachable region on a closed port is not even tried', async t => {
+  const { app, emulator } = await buildTestApp(t, { emulator: { regionServer: true } })
+  const { connectionId } = await connect(app, emulator.url, {
+    organizations: [{ orgId: '1', slug: 'acme', name: 'Acme', regionUrl: `http://127.0.0.1:${await closedPort()}` }]
+  })
+  await resetCounters(emulator.url)
+  t.ok((await app.sentry.forConnection(connectionId).projects.list('acme')).items.length > 0)
+  const c = await counters(emulator.url)
+  t.equal(c.byOrigin.region ?? 0, 0)
+  t.equal(c.byRoute['GET /api/0/organizations/{organization_id_or_slug}/'], 1, 'the stored regionUrl was refused: the region was looked up')
 })

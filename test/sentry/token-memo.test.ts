@@ -8,6 +8,8 @@ t.test('a client reads the token row once for all its calls, and again after a r
   let reads = 0
   const getTokens = app.store.getTokens.bind(app.store)
   app.store.getTokens = async (id) => { reads++; return await getTokens(id) }
+  const getAccessToken = app.store.getAccessToken.bind(app.store)
+  app.store.getAccessToken = async (id) => { reads++; return await getAccessToken(id) }
 
   const client = app.sentry.forConnection(connectionId)
   await client.organizations.get('acme')

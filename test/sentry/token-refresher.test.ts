@@ -5,7 +5,7 @@ import { parseTokenKeys } from '../../src/config.js'
 import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
 import type { NewTokens, Store } from '../../src/db/store.js'
-import { InvalidGrantError } from '../../src/sentry/http.js'
+import { InvalidGrantError } from '../../src/sentry/token-endpoint.js'
 import {
   REVOKED_INVALID_GRANT, REVOKED_NO_REFRESH_TOKEN, createTokenRefresher
 } from '../../src/sentry/token-refresher.js'
@@ -39,8 +39,8 @@ const fresh = (n: number): NewTokens => ({ accessToken: `access-${n}`, refreshTo
 t.test('no refresh token: usable until it expires, then REVOKED', async t => {
   const expired = await setup(t, { refreshToken: null })
   let calls = 0
-  const http = { refreshTokens: async () => { calls++; return fresh(2) } }
-  const r = createTokenRefresher({ store: expired.store, http, refreshWindowSeconds: 300 })
+  const http = { refresh: async () => { calls++; return fresh(2) } }
+  const r = createTokenRefresher({ store: expired.store, endpoint: http, refreshWindowSeconds: 300 })
   await t.rejects(r.current(expired.connectionId), { code: 'RECONNECT_REQUIRED' })
   const conn = await expired.store.getConnection(expired.connectionId)
   t.equal(conn?.status, 'REVOKED')
@@ -48,7 +48,7 @@ t.test('no refresh token: usable until it expires, then REVOKED', async t => {
   await t.rejects(r.current(expired.connectionId), { code: 'RECONNECT_REQUIRED', message: /no refresh token/ })
 
   const soon = await setup(t, { refreshToken: null, expiresAt: new Date(Date.now() + 60_000) })
-  const r2 = createTokenRefresher({ store: soon.store, http, refreshWindowSeconds: 300 })
+  const r2 = createTokenRefresher({ store: soon.store, endpoint: http, refreshWindowSeconds: 300 })
   t.same(await r2.current(soon.connectionId), { value: 'access-1', version: 1 }, 'still valid: used as is')
   t.equal(calls, 0)
 
@@ -61,18 +61,18 @@ t.test('no refresh token: usable until it expires, then REVOKED', async t => {
       return await raced.store.markRevoked(id, reason, version)
     }
   }
-  const r4 = createTokenRefresher({ store: racing, http, refreshWindowSeconds: 300 })
+  const r4 = createTokenRefresher({ store: racing, endpoint: http, refreshWindowSeconds: 300 })
   t.equal((await r4.current(raced.connectionId)).value, 'access-4')
 
   const never = await setup(t, { expiresAt: null })
-  const r3 = createTokenRefresher({ store: never.store, http, refreshWindowSeconds: 300 })
+  const r3 = createTokenRefresher({ store: never.store, endpoint: http, refreshWindowSeconds: 300 })
   t.same(await r3.current(never.connectionId), { value: 'access-1', version: 1 }, 'no expiry: never refreshed ahead')
   t.equal(calls, 0)
 })
 
 t.test('invalid_grant on an untouched row revokes; a row that moves at the last moment wins', async t => {
   const a = await setup(t)
-  const r = createTokenRefresher({ store: a.store, http: { refreshTokens: async () => { throw new InvalidGrantError() } }, refreshWindowSeconds: 0 })
+  const r = createTokenRefresher({ store: a.store, endpoint: { refresh: async () => { throw new InvalidGrantError() } }, refreshWindowSeconds: 0 })
   await t.rejects(r.current(a.connectionId), { code: 'RECONNECT_REQUIRED', extensions: { connectionId: a.connectionId } })
   t.equal((await a.store.getConnection(a.connectionId))?.statusReason, REVOKED_INVALID_GRANT)
 
@@ -85,7 +85,7 @@ t.test('invalid_grant on an untouched row revokes; a row that moves at the last 
       return await b.store.markRevoked(id, reason, version)
     }
   }
-  const r2 = createTokenRefresher({ store: racing, http: { refreshTokens: async () => { throw new InvalidGrantError() } }, refreshWindowSeconds: 0 })
+  const r2 = createTokenRefresher({ store: racing, endpoint: { refresh: async () => { throw new InvalidGrantError() } }, refreshWindowSeconds: 0 })
   t.same(await r2.current(b.connectionId), { value: 'access-3', version: 2 })
   t.equal((await b.store.getConnection(b.connectionId))?.status, 'ACTIVE')
 })
@@ -93,7 +93,7 @@ t.test('invalid_grant on an untouched row revokes; a row that moves at the last 
 t.test('a reconnect during the refresh POST: the reconnect\'s tokens win', async t => {
   const { store, connectionId, userId } = await setup(t)
   const http = {
-    refreshTokens: async (): Promise<NewTokens> => {
+    refresh: async (): Promise<NewTokens> => {
       await store.saveConnection({
         userId,
         sentryUser: { id: '1', name: 'Jane', email: null },
@@ -107,13 +107,13 @@ t.test('a reconnect during the refresh POST: the reconnect\'s tokens win', async
       return fresh(2)
     }
   }
-  const r = createTokenRefresher({ store, http, refreshWindowSeconds: 0 })
+  const r = createTokenRefresher({ store, endpoint: http, refreshWindowSeconds: 0 })
   t.equal((await r.current(connectionId)).value, 'access-reconnected')
 })
 
 t.test('keeps the old refresh token when the server does not rotate it', async t => {
   const { store, connectionId } = await setup(t)
-  const r = createTokenRefresher({ store, http: { refreshTokens: async () => ({ ...fresh(2), refreshToken: null }) }, refreshWindowSeconds: 0 })
+  const r = createTokenRefresher({ store, endpoint: { refresh: async () => ({ ...fresh(2), refreshToken: null }) }, refreshWindowSeconds: 0 })
   await r.current(connectionId)
   t.equal((await store.getTokens(connectionId))?.refreshToken, 'refresh-1')
 })
@@ -122,7 +122,7 @@ t.test('waits for another owner\'s lease: takes over when it expires, gives up a
   const { store, connectionId } = await setup(t)
   t.ok(await store.acquireRefreshLease(connectionId, 'another-process', 200), 'someone else holds the lease')
   let calls = 0
-  const r = createTokenRefresher({ store, http: { refreshTokens: async () => { calls++; return fresh(2) } }, refreshWindowSeconds: 0, owner: 'me', pollIntervalMs: 10 })
+  const r = createTokenRefresher({ store, endpoint: { refresh: async () => { calls++; return fresh(2) } }, refreshWindowSeconds: 0, owner: 'me', pollIntervalMs: 10 })
   const started = Date.now()
   t.equal((await r.current(connectionId)).value, 'access-2')
   t.ok(Date.now() - started >= 150, 'waited for the lease to expire')
@@ -130,7 +130,7 @@ t.test('waits for another owner\'s lease: takes over when it expires, gives up a
 
   const stuck = await setup(t)
   const neverFree: Store = { ...stuck.store, acquireRefreshLease: async () => false }
-  const r2 = createTokenRefresher({ store: neverFree, http: { refreshTokens: async () => fresh(2) }, refreshWindowSeconds: 0, pollIntervalMs: 5, maxLeaseWaitMs: 100 })
+  const r2 = createTokenRefresher({ store: neverFree, endpoint: { refresh: async () => fresh(2) }, refreshWindowSeconds: 0, pollIntervalMs: 5, maxLeaseWaitMs: 100 })
   await t.rejects(r2.current(stuck.connectionId), { code: 'UPSTREAM_TIMEOUT' })
 })
 
@@ -140,13 +140,13 @@ t.test('a 401 on a token newer than the refresh in flight refreshes again after 
   let release: (() => void) | undefined
   const gate = new Promise<void>(resolve => { release = resolve })
   const http = {
-    refreshTokens: async (): Promise<NewTokens> => {
+    refresh: async (): Promise<NewTokens> => {
       calls++
       if (calls === 1) await gate
       return fresh(calls + 1)
     }
   }
-  const r = createTokenRefresher({ store, http, refreshWindowSeconds: 0 })
+  const r = createTokenRefresher({ store, endpoint: http, refreshWindowSeconds: 0 })
   const first = r.refresh(connectionId, 1)
   const shared = r.refresh(connectionId, 1)
   const newer = r.refresh(connectionId, 2)
@@ -161,8 +161,8 @@ t.test('a 401 on a token newer than the refresh in flight refreshes again after 
 
 t.test('a passing failure ahead of expiry keeps the current token; other failures surface', async t => {
   const { store, connectionId } = await setup(t, { expiresAt: new Date(Date.now() + 60_000) })
-  const r = createTokenRefresher({ store, http: { refreshTokens: async () => { throw upstreamError() } }, refreshWindowSeconds: 300 })
+  const r = createTokenRefresher({ store, endpoint: { refresh: async () => { throw upstreamError() } }, refreshWindowSeconds: 300 })
   t.equal((await r.current(connectionId)).value, 'access-1')
-  const r2 = createTokenRefresher({ store, http: { refreshTokens: async () => { throw new Error('bug') } }, refreshWindowSeconds: 300 })
+  const r2 = createTokenRefresher({ store, endpoint: { refresh: async () => { throw new Error('bug') } }, refreshWindowSeconds: 300 })
   await t.rejects(r2.current(connectionId), { message: 'bug' })
 })

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { buildQuery, classifyTransportError, errorForResponse, fillPath, tokensFromResponse } from '../../src/sentry/http.js'
+import { buildQuery, fillPath } from '../../src/sentry/caller.js'
+import { classifyTransportError } from '../../src/sentry/transport.js'
+import { errorForResponse } from '../../src/sentry/responses.js'
+import { tokensFromResponse } from '../../src/sentry/token-endpoint.js'
 import { ConcurrencyGate, RateWindows, readRateLimitHeaders, readRetryAfterMs } from '../../src/sentry/rate-limit.js'
 import { RegionRoutes, acceptableRegionUrl } from '../../src/sentry/regions.js'
 import { createSentryGateway } from '../../src/sentry/gateway.js'
@@ -147,7 +150,9 @@ t.test('rate windows: wait when a window is spent, count otherwise', async t => 
 t.test('region URLs are only trusted on hosts of the configured Sentry', async t => {
   t.equal(acceptableRegionUrl('https://us.sentry.io/', 'https://sentry.io'), 'https://us.sentry.io')
   t.equal(acceptableRegionUrl('https://sentry.io', 'https://sentry.io'), 'https://sentry.io')
-  t.equal(acceptableRegionUrl('http://127.0.0.1:4000', 'http://localhost:3000'), 'http://127.0.0.1:4000')
+  // Loopback stays loopback, but on SENTRY_URL's port only (issue 10, defect 8).
+  t.equal(acceptableRegionUrl('http://127.0.0.2:3000', 'http://localhost:3000'), 'http://127.0.0.2:3000')
+  t.equal(acceptableRegionUrl('http://127.0.0.1:4000', 'http://localhost:3000'), null)
   t.equal(acceptableRegionUrl('https://evil.example', 'https://sentry.io'), null)
   t.equal(acceptableRegionUrl('https://sentry.io.evil.example', 'https://sentry.io'), null)
   t.equal(acceptableRegionUrl('http://us.sentry.io', 'https://sentry.io'), null, 'no downgrade')

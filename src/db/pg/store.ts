@@ -345,6 +345,21 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
       return row === undefined ? null : openTokens(row.token, row.expiresAt)
     },
 
+    async getAccessToken (connectionId) {
+      const [row] = await db.select({ token: sentryTokensTable, expiresAt: sentryConnectionsTable.expiresAt })
+        .from(sentryTokensTable)
+        .innerJoin(sentryConnectionsTable, eq(sentryConnectionsTable.id, sentryTokensTable.connectionId))
+        .where(eq(sentryTokensTable.connectionId, connectionId))
+      if (row === undefined) return null
+      // The refresh token stays sealed: it is opened only when refreshing (getTokens).
+      return {
+        connectionId: row.token.connectionId,
+        accessToken: cipher.open({ keyId: row.token.keyId, ciphertext: row.token.accessTokenCiphertext }, aad(row.token.connectionId, 'access')),
+        expiresAt: row.expiresAt,
+        version: row.token.version
+      }
+    },
+
     async replaceTokens (connectionId, expectedVersion, tokens) {
       const t = at(now())
       const sealed = sealTokens(connectionId, tokens.accessToken, tokens.refreshToken)

@@ -291,6 +291,17 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
       return row === undefined ? null : openTokens(row.token, row.expiresAt)
     },
 
+    async getAccessToken (connectionId) {
+      const row = tokensOf.get({ connectionId })
+      if (row === undefined) return null
+      return {
+        connectionId: row.token.connectionId,
+        accessToken: cipher.open({ keyId: row.token.keyId, ciphertext: row.token.accessTokenCiphertext }, aad(row.token.connectionId, 'access')),
+        expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
+        version: row.token.version
+      }
+    },
+
     async replaceTokens (connectionId, expectedVersion, tokens) {
       const t = now()
       const sealed = sealTokens(connectionId, tokens.accessToken, tokens.refreshToken)
