@@ -83,8 +83,14 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
   const sentryUrl = config.sentryUrl.replace(/\/+$/, '')
   const tokenEndpoint = createTokenEndpoint({ config, dispatcher, now, logger, signals })
   const refresher: TokenRefresher = createTokenRefresher({
-    store, endpoint: tokenEndpoint, refreshWindowSeconds: config.refreshWindowSeconds, now, owner,
-    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, logger, signals
+    store,
+    endpoint: tokenEndpoint,
+    refreshWindowSeconds: config.refreshWindowSeconds,
+    now,
+    owner,
+    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    logger,
+    signals
   })
   const transport: Send = createTransport({
     dispatcher, requestTimeoutMs: config.upstreamRequestTimeoutMs, maxBodyBytes: options.maxBodyBytes, signals, logger

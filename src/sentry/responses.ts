@@ -93,4 +93,3 @@ export function errorForResponse (
   if (status >= 500) return upstreamError('Sentry answered with a server error.', { upstreamStatus: status })
   return upstreamError(`Sentry refused the request (HTTP ${status}).`, { upstreamStatus: status })
 }
-

@@ -148,42 +148,63 @@ export function describeTokenFailure (
   const transport = 'transport' in answer ? answer.transport : null
   if (oauthError === 'invalid_grant') {
     return {
-      status: 400, code: 'invalid_grant', upstreamStatus, oauthError,
+      status: 400,
+      code: 'invalid_grant',
+      upstreamStatus,
+      oauthError,
       message: 'Sentry refused the authorization code: it was already used, it expired (codes last 10 minutes), or it belongs to another request. Nothing was stored. Please connect again.'
     }
   }
   if (oauthError === 'invalid_client' || upstreamStatus === 401) {
     return {
-      status: 424, code: 'invalid_client', upstreamStatus, oauthError,
+      status: 424,
+      code: 'invalid_client',
+      upstreamStatus,
+      oauthError,
       message: 'Sentry did not accept this gateway’s client credentials. Nothing was stored. The administrator should check SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET against the application registered in Sentry (see Setup).'
     }
   }
   if (upstreamStatus !== null && upstreamStatus >= 400 && upstreamStatus < 500) {
     return {
-      status: 400, code: 'token_request_refused', upstreamStatus, oauthError,
+      status: 400,
+      code: 'token_request_refused',
+      upstreamStatus,
+      oauthError,
       message: `Sentry refused to issue a token (HTTP ${upstreamStatus}${oauthError === null ? '' : `, ${oauthError}`}). Nothing was stored. Please connect again.`
     }
   }
   if (upstreamStatus !== null && upstreamStatus >= 500) {
     return {
-      status: 424, code: 'sentry_error', upstreamStatus, oauthError,
+      status: 424,
+      code: 'sentry_error',
+      upstreamStatus,
+      oauthError,
       message: `Sentry’s token endpoint failed (HTTP ${upstreamStatus}). Nothing was stored. Please try again in a moment.`
     }
   }
   if (transport === 'timeout') {
     return {
-      status: 424, code: 'sentry_timeout', upstreamStatus, oauthError,
+      status: 424,
+      code: 'sentry_timeout',
+      upstreamStatus,
+      oauthError,
       message: 'Sentry’s token endpoint did not answer in time. Nothing was stored. Please try again in a moment.'
     }
   }
   if (transport === 'unreachable') {
     return {
-      status: 424, code: 'sentry_unreachable', upstreamStatus, oauthError,
+      status: 424,
+      code: 'sentry_unreachable',
+      upstreamStatus,
+      oauthError,
       message: 'The gateway could not reach Sentry’s token endpoint. Nothing was stored. Please try again in a moment.'
     }
   }
   return {
-    status: 424, code: 'bad_token_response', upstreamStatus, oauthError,
+    status: 424,
+    code: 'bad_token_response',
+    upstreamStatus,
+    oauthError,
     message: 'Sentry’s answer to the token request could not be understood. Nothing was stored. Please try again.'
   }
 }

@@ -149,7 +149,10 @@ export function createTransport (options: TransportOptions): Send {
     } finally {
       clearTimeout(timer)
       logger?.debug({
-        method: request.method, path: request.template, status: status ?? null, durationMs: Math.round(performance.now() - started),
+        method: request.method,
+        path: request.template,
+        status: status ?? null,
+        durationMs: Math.round(performance.now() - started),
         ...(failure === undefined ? {} : { error: failure })
       }, 'sentry upstream call')
     }
