@@ -107,7 +107,7 @@ export class ConcurrencyGate {
             this.waiting.splice(i, 1)
             waiter.gaveUp = true
             resolve(false)
-          }, maxWaitMs).unref()
+          }, maxWaitMs)
         }
       })
       if (!granted) return null
