@@ -166,3 +166,33 @@ t.test('a passing failure ahead of expiry keeps the current token; other failure
   const r2 = createTokenRefresher({ store, endpoint: { refresh: async () => { throw new Error('bug') } }, refreshWindowSeconds: 300 })
   await t.rejects(r2.current(connectionId), { message: 'bug' })
 })
+
+t.test('attack (issue 10, defect 4): the lease is short, renewed while its holder refreshes, and no waiter outlives its deadline', async t => {
+  const { store, connectionId } = await setup(t)
+  let calls = 0
+  const slow = {
+    refresh: async (): Promise<NewTokens> => {
+      calls++
+      await new Promise(resolve => setTimeout(resolve, 600))
+      return fresh(2)
+    }
+  }
+  // A holds a 100 ms lease for a 600 ms refresh: renewed, so B never takes over (one refresh).
+  const a = createTokenRefresher({ store, endpoint: slow, refreshWindowSeconds: 0, owner: 'a', leaseTtlMs: 100, pollIntervalMs: 10 })
+  const b = createTokenRefresher({ store, endpoint: slow, refreshWindowSeconds: 0, owner: 'b', leaseTtlMs: 100, pollIntervalMs: 10 })
+  const first = a.current(connectionId)
+  await new Promise(resolve => setTimeout(resolve, 50))
+  const second = b.current(connectionId)
+  t.equal((await first).value, 'access-2')
+  t.equal((await second).value, 'access-2', 'B used A\'s tokens')
+  t.equal(calls, 1, 'one refresh: the renewed lease kept B out')
+
+  // A crashed holder (its lease is never renewed nor released): a waiter with a deadline gives
+  // up at it with UPSTREAM_TIMEOUT, and the refresh is taken over once the lease has expired.
+  const crashed = await setup(t)
+  t.ok(await crashed.store.acquireRefreshLease(crashed.connectionId, 'crashed', 400))
+  const c = createTokenRefresher({ store: crashed.store, endpoint: { refresh: async () => fresh(3) }, refreshWindowSeconds: 0, owner: 'c', pollIntervalMs: 10 })
+  const { Deadline } = await import('../../src/sentry/deadline.js')
+  await t.rejects(c.current(crashed.connectionId, Deadline.after(50)), { code: 'UPSTREAM_TIMEOUT' }, 'the deadline comes before the lease expires')
+  t.equal((await c.current(crashed.connectionId, Deadline.after(5000))).value, 'access-3', 'after the lease expired: taken over')
+})

@@ -1,0 +1,109 @@
+import t, { type Test } from 'tap'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { once } from 'node:events'
+import { Agent } from 'undici'
+import { Deadline } from '../../src/sentry/deadline.js'
+import { MAX_TOKEN_RESPONSE_BYTES, TokenExchangeError, createTokenEndpoint, readTokenResponse } from '../../src/sentry/token-endpoint.js'
+
+// Sentry's token endpoint module (code exchange and refresh) against a real loopback server,
+// including the attacks of issue 10, defect 4: a 400 MB token response and a slow one.
+
+async function fakeSentry (t: Test, handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => { body += c.toString() })
+    req.on('end', () => { handler(req, body, res) })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
+}
+
+function endpoint (t: Test, url: string, requestTimeoutMs = 60_000) {
+  const dispatcher = new Agent()
+  t.teardown(async () => { await dispatcher.destroy() })
+  return createTokenEndpoint({
+    config: { sentryUrl: url, sentryClientId: 'cid', sentryClientSecret: 'csecret', upstreamRequestTimeoutMs: requestTimeoutMs },
+    dispatcher
+  })
+}
+
+const exchange = { code: 'the-code', codeVerifier: 'the-verifier', redirectUri: 'http://gw.example/oauth/sentry/callback' }
+
+async function failureOf (p: Promise<unknown>): Promise<TokenExchangeError['failure'] | null> {
+  return await p.then(() => null, (err: unknown) => {
+    if (!(err instanceof TokenExchangeError)) throw err
+    return err.failure
+  })
+}
+
+t.test('the code exchange: form body with credentials and the PKCE verifier; the answer read by the one parser', async t => {
+  let form: Record<string, string> = {}
+  const url = await fakeSentry(t, (_req, body, res) => {
+    form = Object.fromEntries(new URLSearchParams(body))
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_in: 60, expires_at: '2030-01-01T00:00:00.000000Z', token_type: 'bearer', scope: 'org:read', user: { id: '1', name: 'Jane', email: null } }))
+  })
+  const raw = await endpoint(t, url).exchangeCode(exchange, Deadline.after(5000))
+  t.same(form, { grant_type: 'authorization_code', code: 'the-code', redirect_uri: exchange.redirectUri, client_id: 'cid', client_secret: 'csecret', code_verifier: 'the-verifier' })
+  t.match(readTokenResponse(raw, []), { accessToken: 'a', refreshToken: 'r', expiresAt: new Date('2030-01-01T00:00:00Z'), scopes: ['org:read'], sentryUser: { id: '1' } })
+})
+
+t.test('Sentry\'s refusals and failures become the connect flow\'s words', async t => {
+  let reply: (res: ServerResponse) => void = () => {}
+  const url = await fakeSentry(t, (_req, _body, res) => { reply(res) })
+  const e = endpoint(t, url)
+  const cases: Array<[string, (res: ServerResponse) => void, object]> = [
+    ['invalid_grant', res => { res.writeHead(400); res.end('{"error":"invalid_grant"}') }, { status: 400, code: 'invalid_grant', upstreamStatus: 400 }],
+    ['invalid_client', res => { res.writeHead(401); res.end('{"error":"invalid_client"}') }, { status: 424, code: 'invalid_client' }],
+    ['500 html', res => { res.writeHead(500); res.end('<html>') }, { status: 424, code: 'sentry_error', upstreamStatus: 500 }],
+    ['200 not JSON', res => { res.writeHead(200); res.end('<html>') }, { status: 424, code: 'bad_token_response' }],
+    ['reset', res => { res.socket?.destroy() }, { status: 424, code: 'sentry_unreachable' }]
+  ]
+  for (const [name, fn, expected] of cases) {
+    reply = fn
+    t.match(await failureOf(e.exchangeCode(exchange, Deadline.after(5000))), expected, name)
+  }
+  const closed = endpoint(t, 'http://127.0.0.1:1')
+  t.match(await failureOf(closed.exchangeCode(exchange, Deadline.after(5000))), { code: 'sentry_unreachable' })
+})
+
+t.test('attack: a 400 MB token response is cut at the cap, not read into memory', async t => {
+  let written = 0
+  let closedEarly = false
+  const url = await fakeSentry(t, (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(400 * 1024 * 1024) })
+    const chunk = Buffer.alloc(64 * 1024, 'a')
+    res.on('close', () => { closedEarly = written < 400 * 1024 * 1024 })
+    const pump = (): void => {
+      while (written < 400 * 1024 * 1024) {
+        written += chunk.length
+        if (!res.write(chunk)) { res.once('drain', pump); return }
+      }
+      res.end()
+    }
+    pump()
+  })
+  const e = endpoint(t, url)
+  t.match(await failureOf(e.exchangeCode(exchange, Deadline.after(30_000))), { status: 424, code: 'bad_token_response' })
+  await t.rejects(e.refresh('r1'), { code: 'UPSTREAM_ERROR', extensions: { reason: 'RESPONSE_TOO_LARGE' } }, 'the refresh has the same cap')
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.ok(closedEarly, 'the gateway closed the connection')
+  t.ok(written < 64 * 1024 * 1024, `the server could write only ${Math.round(written / 1024 / 1024)} MB of the 400 MB (socket buffers) before the gateway hung up`)
+  t.equal(MAX_TOKEN_RESPONSE_BYTES, 64 * 1024)
+})
+
+t.test('attack: a slow token response ends at the request\'s deadline, not at the exchange timeout', async t => {
+  const url = await fakeSentry(t, (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.write('{"access_token": "')
+    const timer = setInterval(() => res.write('a'), 100)
+    res.on('close', () => { clearInterval(timer) })
+  })
+  const e = endpoint(t, url, 60_000)
+  const started = Date.now()
+  t.match(await failureOf(e.exchangeCode(exchange, Deadline.after(500))), { status: 424, code: 'sentry_timeout' })
+  t.ok(Date.now() - started < 5000, 'answered near the 0.5 s deadline, not after the 60 s timeout')
+  t.match(await failureOf(e.exchangeCode(exchange, Deadline.after(0))), { code: 'sentry_timeout' }, 'a deadline already passed: nothing is sent')
+})
