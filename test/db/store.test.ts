@@ -210,6 +210,32 @@ for (const dialect of [sqlite, postgres]) {
       t.equal((await store.getConnection(c.id))?.status, 'ACTIVE')
     })
 
+    t.test('getAccessToken opens the access token only, at the row\'s version', async t => {
+      const store = await (await dialect.database(t)).open()
+      const user = await store.createUser()
+      const exp = new Date(Date.now() + 3600_000)
+      const c = await store.saveConnection(input(user.id, { expiresAt: exp }))
+      const row = await store.getAccessToken(c.id)
+      t.same(Object.keys(row ?? {}).sort(), ['accessToken', 'connectionId', 'expiresAt', 'version'], 'no refresh token in it')
+      t.equal(row?.accessToken, (await store.getTokens(c.id))?.accessToken)
+      t.equal(row?.expiresAt?.getTime(), exp.getTime())
+      t.equal(row?.version, 1)
+      await store.replaceTokens(c.id, 1, { accessToken: 'acc-2', refreshToken: 'ref-2', expiresAt: null })
+      t.match(await store.getAccessToken(c.id), { accessToken: 'acc-2', version: 2, expiresAt: null })
+      t.equal(await store.getAccessToken('missing'), null)
+    })
+
+    t.test('a lease is renewed by its owner re-acquiring it (short leases, docs/sentry.md §3)', async t => {
+      const store = await (await dialect.database(t)).open()
+      const user = await store.createUser()
+      const c = await store.saveConnection(input(user.id))
+      t.ok(await store.acquireRefreshLease(c.id, 'A', 200))
+      await sleep(120)
+      t.ok(await store.acquireRefreshLease(c.id, 'A', 200), 'renewed before it expired')
+      await sleep(120)
+      t.notOk(await store.acquireRefreshLease(c.id, 'B', 60_000), 'still A\'s: the renewal moved the expiry')
+    })
+
     t.test('the refresh lease has one owner until it expires or is released', async t => {
       const store = await (await dialect.database(t)).open()
       const user = await store.createUser()
