@@ -372,7 +372,9 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
   const shutdownDrainMs = int(env, 'SHUTDOWN_DRAIN_MS', production ? 5000 : 0, 0, 600_000)
   // The longest request in flight: a rate-limit wait, then an upstream call (connect + answer), which
   // may be a token refresh whose rotated pair must be stored before the database closes.
-  const longestRequestMs = rateLimitWaitBudgetMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs
+  const requestTimeoutMs = int(env, 'GRAPHQL_REQUEST_TIMEOUT_MS', upstreamRequestTimeoutMs, 100, 300000)
+  // …or a request's own deadline (GRAPHQL_REQUEST_TIMEOUT_MS) when it is longer.
+  const longestRequestMs = Math.max(rateLimitWaitBudgetMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs, requestTimeoutMs)
   const shutdownTimeoutMs = int(env, 'SHUTDOWN_TIMEOUT_MS', shutdownDrainMs + longestRequestMs + 5000, 1000, 3_600_000)
   if (shutdownTimeoutMs <= shutdownDrainMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs) {
     throw new ConfigError('SHUTDOWN_TIMEOUT_MS', `${shutdownTimeoutMs} ms does not cover SHUTDOWN_DRAIN_MS + SENTRY_CONNECT_TIMEOUT_MS + SENTRY_REQUEST_TIMEOUT_MS (${shutdownDrainMs + upstreamConnectTimeoutMs + upstreamRequestTimeoutMs} ms): requests and token refreshes in flight would be cut off; raise it or leave it unset.`)
@@ -403,7 +405,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     upstreamRequestTimeoutMs,
     shutdownDrainMs,
     shutdownTimeoutMs,
-    requestTimeoutMs: int(env, 'GRAPHQL_REQUEST_TIMEOUT_MS', upstreamRequestTimeoutMs, 100, 300000),
+    requestTimeoutMs,
     graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 100),
     graphqlMaxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
     graphqlMaxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 10, 1, 1000),
