@@ -173,13 +173,13 @@ t.test('attack (issue 10, defect 4): the lease is short, renewed while its holde
   const slow = {
     refresh: async (): Promise<NewTokens> => {
       calls++
-      await new Promise(resolve => setTimeout(resolve, 600))
+      await new Promise(resolve => setTimeout(resolve, 1500))
       return fresh(2)
     }
   }
-  // A holds a 100 ms lease for a 600 ms refresh: renewed, so B never takes over (one refresh).
-  const a = createTokenRefresher({ store, endpoint: slow, refreshWindowSeconds: 0, owner: 'a', leaseTtlMs: 100, pollIntervalMs: 10 })
-  const b = createTokenRefresher({ store, endpoint: slow, refreshWindowSeconds: 0, owner: 'b', leaseTtlMs: 100, pollIntervalMs: 10 })
+  // A holds a 500 ms lease for a 1.5 s refresh: renewed, so B never takes over (one refresh).
+  const a = createTokenRefresher({ store, endpoint: slow, refreshWindowSeconds: 0, owner: 'a', leaseTtlMs: 500, pollIntervalMs: 10 })
+  const b = createTokenRefresher({ store, endpoint: slow, refreshWindowSeconds: 0, owner: 'b', leaseTtlMs: 500, pollIntervalMs: 10 })
   const first = a.current(connectionId)
   await new Promise(resolve => setTimeout(resolve, 50))
   const second = b.current(connectionId)
