@@ -12,6 +12,7 @@ import type {
 } from './model.js'
 import { SEED_NOW_MS } from './seed.js'
 import { clone, seededRandom } from './util.js'
+import type { SpanCache } from './spans.js'
 
 export type Json = Record<string, unknown>
 
@@ -21,6 +22,8 @@ export interface World {
   readonly mainUrl: string
   /** links.regionUrl of an org (facts.md §4 "Region routing"). */
   regionUrlOf: (org: OrgRec) => string
+  /** Generated performance data of this emulator, per (project, minute) (spans.ts). */
+  readonly spanCache: SpanCache
 }
 
 // ---------------------------------------------------------------------------------------------

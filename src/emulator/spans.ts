@@ -136,8 +136,22 @@ function releaseAt (releases: string[], minute: number, salt: number): string | 
   return releases[Math.max(0, n - 1 - (salt % 3 === 0 ? 1 : 0) - (minute % 7 === 0 && n > 2 ? 1 : 0))] ?? null
 }
 
-/** Every span of one segment's trace part (the segment and its children), deterministic. */
-function buildSegment (w: World, org: OrgRec, p: ProjectRec, pIndex: number, tx: TransactionDef, txIndex: number, minute: number, seq: number): SpanRec[] {
+/** What every segment of one project shares, looked up once per project and minute rather than per segment. */
+interface ProjectContext { releases: string[], errorIssues: IssueRec[] }
+
+function projectContext (w: World, org: OrgRec, p: ProjectRec): ProjectContext {
+  return {
+    releases: projectReleases(w, p),
+    errorIssues: w.data.issues.filter((i) => i.orgId === org.id && i.projectId === p.id && (i.kind === 'error' || i.kind === 'null-culprit'))
+  }
+}
+
+/**
+ * Every span of one segment's trace part (the segment and its children), deterministic. Without
+ * `withChildren` only the segment is returned: the children's durations are still drawn (they set
+ * the segment's self time and consume the same random numbers), but their ids and records are not built.
+ */
+function buildSegment (p: ProjectRec, ctx: ProjectContext, pIndex: number, tx: TransactionDef, txIndex: number, minute: number, seq: number, withChildren = true): SpanRec[] {
   const traceId = traceIdOf(minute, pIndex, txIndex, seq)
   const rnd = seededRandom(u32('segment', traceId))
   const startMs = minute * MINUTE_MS + Math.floor(rnd() * 59_000)
@@ -145,14 +159,12 @@ function buildSegment (w: World, org: OrgRec, p: ProjectRec, pIndex: number, tx:
   const failed = rnd() < tx.failure
   const status: SpanStatus = failed ? (rnd() < 0.7 ? 'internal_error' : 'deadline_exceeded') : (tx.op === 'http.server' && rnd() < 0.01 ? 'not_found' : 'ok')
   const environment = p.environments[u32('env', traceId) % 10 < 8 ? 0 : 1 % p.environments.length] ?? 'production'
-  const release = releaseAt(projectReleases(w, p), minute, u32('rel', traceId))
+  const release = releaseAt(ctx.releases, minute, u32('rel', traceId))
   const segmentSpanId = hexId('span', traceId, 0).slice(0, 16)
   const transactionId = hexId('txn', traceId)
   const user = `id:${1000 + (u32('user', traceId) % 400)}`
   const sdkName = SDKS[p.platform] ?? 'sentry.native'
-  const issues = failed && status === 'internal_error'
-    ? w.data.issues.filter((i) => i.orgId === org.id && i.projectId === p.id && (i.kind === 'error' || i.kind === 'null-culprit'))
-    : []
+  const issues = failed && status === 'internal_error' ? ctx.errorIssues : []
   const linked = issues.length > 0 ? [issues[u32('issue', traceId) % issues.length] as IssueRec] : []
   const base = { traceId, transactionId, segmentSpanId, transaction: tx.name, project: p, environment, release, sdkName, user }
   const httpStatus = (code: SpanStatus): string | null => tx.op !== 'http.server' ? null : code === 'ok' ? '200' : code === 'not_found' ? '404' : code === 'deadline_exceeded' ? '504' : '500'
@@ -173,29 +185,39 @@ function buildSegment (w: World, org: OrgRec, p: ProjectRec, pIndex: number, tx:
   const spans: SpanRec[] = [segment]
   const n = 2 + Math.floor(rnd() * 5)
   let cursor = startMs
+  // The previous child's window, for nesting when its record is not built.
+  let prevStart = startMs
+  let prevDuration = durationMs
   for (let k = 1; k <= n; k++) {
     const [op, description] = tx.children[Math.floor(rnd() * tx.children.length)] ?? ['function', 'work']
     // A third of the children nest under the previous child, so traces are deeper than two levels.
-    const parent = k > 1 && rnd() < 0.35 ? spans[spans.length - 1] as SpanRec : segment
-    const room = Math.max(0.001, parent.startMs + parent.durationMs - cursor)
-    const childStart = Math.min(cursor, parent.startMs + parent.durationMs)
+    const nested = k > 1 && rnd() < 0.35
+    const parent = nested && withChildren ? spans[spans.length - 1] as SpanRec : segment
+    const parentStart = nested ? prevStart : startMs
+    const parentEnd = parentStart + (nested ? prevDuration : durationMs)
+    const room = Math.max(0.001, parentEnd - cursor)
+    const childStart = Math.min(cursor, parentEnd)
     const childDuration = Math.max(0.001, Math.round(room * (0.1 + rnd() * 0.4) * 1000) / 1000)
-    const child: SpanRec = {
-      ...base,
-      spanId: hexId('span', traceId, k).slice(0, 16),
-      parentSpanId: parent.spanId,
-      isTransaction: false,
-      op,
-      description,
-      status: failed && k === n ? status : 'ok',
-      startMs: childStart,
-      durationMs: childDuration,
-      selfTimeMs: childDuration,
-      httpStatus: null,
-      issues: []
+    if (withChildren) {
+      const child: SpanRec = {
+        ...base,
+        spanId: hexId('span', traceId, k).slice(0, 16),
+        parentSpanId: parent.spanId,
+        isTransaction: false,
+        op,
+        description,
+        status: failed && k === n ? status : 'ok',
+        startMs: childStart,
+        durationMs: childDuration,
+        selfTimeMs: childDuration,
+        httpStatus: null,
+        issues: []
+      }
+      spans.push(child)
     }
-    parent.selfTimeMs = Math.max(0, Math.round((parent.selfTimeMs - childDuration) * 1000) / 1000)
-    spans.push(child)
+    if (withChildren || !nested) parent.selfTimeMs = Math.max(0, Math.round((parent.selfTimeMs - childDuration) * 1000) / 1000)
+    prevStart = childStart
+    prevDuration = childDuration
     cursor = childStart + childDuration
   }
   return spans
@@ -208,41 +230,84 @@ export function spanProjects (w: World, org: OrgRec): ProjectSlot[] {
   return w.data.projects.map((project, index) => ({ project, index })).filter(({ project }) => project.orgId === org.id && transactionsOf(project).length > 0)
 }
 
-/** Generated minutes per seed world (a reset builds a new world, so its cache starts empty). */
-const caches = new WeakMap<object, Map<string, SpanRec[]>>()
-const CACHE_MAX = 20_000
+/** The generated spans of one (project, minute): the segments alone, and every span once asked for. */
+interface MinuteEntry { segments: SpanRec[], all: SpanRec[] | null }
+
+/**
+ * Generated minutes of one emulator (a field of its state, emptied when the world is reset). Bounded:
+ * past `max` entries the least recently used is dropped (a Map keeps insertion order; a hit re-inserts).
+ * The default holds four weeks of minutes for the seed's five span-emitting projects.
+ */
+export class SpanCache {
+  readonly #entries = new Map<string, MinuteEntry>()
+  constructor (readonly max = 200_000) {}
+  get size (): number { return this.#entries.size }
+  clear (): void { this.#entries.clear() }
+  get (key: string): MinuteEntry | undefined {
+    const e = this.#entries.get(key)
+    if (e !== undefined) {
+      this.#entries.delete(key)
+      this.#entries.set(key, e)
+    }
+    return e
+  }
+
+  set (key: string, e: MinuteEntry): void {
+    this.#entries.delete(key)
+    if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value as string)
+    this.#entries.set(key, e)
+  }
+}
+
+/** One (project, minute) from the cache, generating (only the segments unless `withChildren`) on a miss. */
+function minuteOf (w: World, org: OrgRec, slot: ProjectSlot, minute: number, withChildren: boolean, contexts: Map<string, ProjectContext>): MinuteEntry {
+  const { project, index } = slot
+  const key = `${project.id}:${minute}`
+  const cached = w.spanCache.get(key)
+  if (cached !== undefined && (cached.all !== null || !withChildren)) return cached
+  let ctx = contexts.get(project.id)
+  if (ctx === undefined) {
+    ctx = projectContext(w, org, project)
+    contexts.set(project.id, ctx)
+  }
+  const segments: SpanRec[] = []
+  const all: SpanRec[] | null = withChildren ? [] : null
+  for (const [txIndex, tx] of transactionsOf(project).entries()) {
+    const count = segmentCount(project.id, tx.name, minute, tx.rate)
+    for (let seq = 0; seq < count; seq++) {
+      const spans = buildSegment(project, ctx, index, tx, txIndex, minute, seq, withChildren)
+      segments.push(spans[0] as SpanRec)
+      if (all !== null) for (const s of spans) all.push(s)
+    }
+  }
+  const entry = { segments, all }
+  w.spanCache.set(key, entry)
+  return entry
+}
 
 /** Every span whose segment starts in `minute`, for the given projects. */
 export function spansOfMinute (w: World, org: OrgRec, slots: readonly ProjectSlot[], minute: number): SpanRec[] {
   const out: SpanRec[] = []
-  let cache = caches.get(w.data)
-  if (cache === undefined) {
-    cache = new Map()
-    caches.set(w.data, cache)
-  }
-  for (const { project, index } of slots) {
-    const key = `${project.id}:${minute}`
-    let spans = cache.get(key)
-    if (spans === undefined) {
-      spans = []
-      for (const [txIndex, tx] of transactionsOf(project).entries()) {
-        const count = segmentCount(project.id, tx.name, minute, tx.rate)
-        for (let seq = 0; seq < count; seq++) spans.push(...buildSegment(w, org, project, index, tx, txIndex, minute, seq))
-      }
-      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string)
-      cache.set(key, spans)
-    }
-    out.push(...spans)
+  const contexts = new Map<string, ProjectContext>()
+  for (const slot of slots) {
+    for (const s of minuteOf(w, org, slot, minute, true, contexts).all ?? []) out.push(s)
   }
   return out
 }
 
-/** Every span starting in [startMs, endMs). */
-export function spansInWindow (w: World, org: OrgRec, slots: readonly ProjectSlot[], startMs: number, endMs: number): SpanRec[] {
+/**
+ * Every span starting in [startMs, endMs), in generation order; with `segmentsOnly` just the segments
+ * (`is_transaction:true`), in the same relative order, without building their children.
+ */
+export function spansInWindow (w: World, org: OrgRec, slots: readonly ProjectSlot[], startMs: number, endMs: number, segmentsOnly = false): SpanRec[] {
   const out: SpanRec[] = []
+  const contexts = new Map<string, ProjectContext>()
   for (let minute = Math.floor(startMs / MINUTE_MS); minute * MINUTE_MS < endMs; minute++) {
-    for (const span of spansOfMinute(w, org, slots, minute)) {
-      if (span.startMs >= startMs && span.startMs < endMs) out.push(span)
+    for (const slot of slots) {
+      const entry = minuteOf(w, org, slot, minute, !segmentsOnly, contexts)
+      for (const span of (segmentsOnly ? entry.segments : entry.all ?? [])) {
+        if (span.startMs >= startMs && span.startMs < endMs) out.push(span)
+      }
     }
   }
   return out
@@ -260,7 +325,7 @@ export function generatedTrace (w: World, org: OrgRec, traceId: string): SpanRec
   if (project === undefined || project.orgId !== org.id) return null
   const tx = transactionsOf(project)[txIndex]
   if (tx === undefined || seq >= segmentCount(project.id, tx.name, minute, tx.rate)) return null
-  return buildSegment(w, org, project, pIndex, tx, txIndex, minute, seq)
+  return buildSegment(project, projectContext(w, org, project), pIndex, tx, txIndex, minute, seq)
 }
 
 // ---------------------------------------------------------------------------------------------

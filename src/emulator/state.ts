@@ -9,6 +9,7 @@ import { RateLimiter } from './rate-limit.js'
 import { buildSeed } from './seed.js'
 import type { World } from './serialize.js'
 import type { EmulatorClient, EmulatorCounters, EmulatorOptions, TokenResponseBody } from './types.js'
+import { SpanCache } from './spans.js'
 import { isoMicros, randomToken } from './util.js'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
@@ -81,6 +82,7 @@ function emptyCounters (): EmulatorCounters {
 
 export class EmulatorState implements World {
   data: SeedData = buildSeed()
+  readonly spanCache = new SpanCache()
   counters: EmulatorCounters = emptyCounters()
   readonly clients = new Map<string, EmulatorClient>()
   readonly grants = new Map<string, GrantRec>()
@@ -192,6 +194,7 @@ export class EmulatorState implements World {
 
   resetWorld (): void {
     this.data = buildSeed()
+    this.spanCache.clear()
     this.resetCounters()
     this.faults.clear()
     this.rateLimiter.configure()

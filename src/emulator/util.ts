@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto'
 import { createHash, randomBytes } from 'node:crypto'
 
 /** 64 hex characters, the shape of Sentry's OAuth access/refresh tokens and grant codes (facts.md §2). */
@@ -7,8 +8,17 @@ export function randomToken (): string {
 
 /** A 32-hex id derived from a string: deterministic event ids, key ids and error ids for the seed. */
 export function hexId (...parts: Array<string | number>): string {
-  return createHash('md5').update(parts.join(':')).digest('hex')
+  return md5Hex(parts.join(':'))
 }
+
+/**
+ * MD5 as hex. `crypto.hash` (Node ≥ 20.12, https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding)
+ * hashes in one call, about 2–3 times faster than a Hash object for short inputs; same digest.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
+const md5Hex: (data: string) => string = oneShot !== undefined
+  ? (data) => oneShot('md5', data, 'hex')
+  : (data) => createHash('md5').update(data).digest('hex')
 
 /** Small, fast, seedable PRNG (mulberry32) so the seed data is identical on every start. */
 export function seededRandom (seed: number): () => number {

@@ -6,7 +6,7 @@
  * (granularities), S:src/sentry/utils/dates.py get_interval_from_range.
  */
 import {
-  type Column, type Dataset, type Value, checkFields, checkSorts, compileFilter, groupRows, parseQuery,
+  type Column, type Dataset, type Filter, type Value, checkFields, checkSorts, compileFilter, groupRows, parseQuery,
   resolveColumn, sortRecords
 } from '../event-query.js'
 import {
@@ -33,6 +33,14 @@ function datasetParam (q: URLSearchParams): string {
   return dataset
 }
 
+/** True when `filter` can only match segments (an `is_transaction:true` term at its top level). */
+function segmentsOnly (filter: Filter | null | undefined): boolean {
+  if (filter === null || filter === undefined) return false
+  if (filter.kind === 'and') return filter.items.some(segmentsOnly)
+  return filter.kind === 'term' && filter.key === 'is_transaction' && filter.op === '=' && !filter.negated &&
+    filter.values.length > 0 && filter.values.every((v) => v === 'true' || v === '1')
+}
+
 /** The rows of the request's dataset, window, projects, environments and query. */
 function source (ctx: ApiContext, org: OrgRec, dataset: string, win: Window): Source | null {
   const { state, query: q } = ctx
@@ -43,7 +51,8 @@ function source (ctx: ApiContext, org: OrgRec, dataset: string, win: Window): So
   if (dataset === 'spans') {
     const ids = new Set(projects.map((p) => p.id))
     const pred = compileFilter(spansDataset, filter)
-    const rows = spansInWindow(state, org, spanProjects(state, org).filter((s) => ids.has(s.project.id)), win.startMs, win.endMs)
+    const slots = spanProjects(state, org).filter((s) => ids.has(s.project.id))
+    const rows = spansInWindow(state, org, slots, win.startMs, win.endMs, segmentsOnly(filter))
       .filter((s) => (envs === null || envs.has(s.environment)) && pred(s))
     return { ds: spansDataset as Dataset<unknown>, rows, dataset }
   }
