@@ -4,14 +4,18 @@
 // the shared reference folder at run time.
 //
 // Source: getsentry/sentry-api-schema, openapi-derefed.json at commit a589a26c3b29 (2026-08-16),
-// copied to ../shared/sentry/openapi.json.
+// downloaded from that repository.
 //
-// Usage: node scripts/extract-openapi-fixture.mjs [path/to/openapi.json]
+// Usage: node scripts/extract-openapi-fixture.mjs <path/to/openapi.json>
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const SOURCE = 'getsentry/sentry-api-schema openapi-derefed.json @ a589a26c3b29 (2026-08-16)'
-const input = process.argv[2] ?? fileURLToPath(new URL('../../shared/sentry/openapi.json', import.meta.url))
+const input = process.argv[2]
+if (input === undefined) {
+  console.error('usage: node scripts/extract-openapi-fixture.mjs <path/to/openapi.json> (getsentry/sentry-api-schema, openapi-derefed.json)')
+  process.exit(2)
+}
 const output = fileURLToPath(new URL('../test/fixtures/openapi-ops.json', import.meta.url))
 
 /** "METHOD path" exactly as in the spec. Keep in sync with the routes in src/emulator/api/. */

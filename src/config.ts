@@ -14,7 +14,7 @@ export const SENTRY_SCOPE_SET = new Set([
   'event:read', 'event:write', 'event:admin',
   'alerts:read', 'alerts:write',
   'openid', 'profile', 'email'
-]) // facts.md §5, SENTRY_SCOPES in getsentry/sentry src/sentry/conf/server.py
+]) // docs/sentry.md §5, SENTRY_SCOPES in getsentry/sentry src/sentry/conf/server.py
 
 export const DEFAULT_SCOPES = 'org:read project:read team:read member:read event:read event:write'
 

@@ -1,5 +1,5 @@
 /**
- * One HTTP listener of the emulator. The main listener serves OAuth (control silo, facts.md §1),
+ * One HTTP listener of the emulator. The main listener serves OAuth (control silo, docs/sentry.md §1),
  * the API and the test-only control API; the optional region listener serves the API only, on the
  * same state (like de.sentry.io next to sentry.io).
  */

@@ -4,7 +4,7 @@
  */
 import { hexId } from './util.js'
 
-/** Nested-detail 401s of SentryAPIException (facts.md §4): they must NOT be treated as revocation. */
+/** Nested-detail 401s of SentryAPIException (docs/sentry.md §4): they must NOT be treated as revocation. */
 const NESTED_DETAILS = {
   'sso-required': 'Must login via SSO',
   '2fa-required': 'Organization requires two-factor authentication to be enabled',

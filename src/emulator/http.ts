@@ -13,7 +13,7 @@ export function pathOf (url: string): string {
 
 /**
  * Django's `request.POST`: only application/x-www-form-urlencoded bodies are parsed (the last value
- * of a repeated key wins); any other body, JSON included, reads as no fields at all (facts.md §2).
+ * of a repeated key wins); any other body, JSON included, reads as no fields at all (docs/sentry.md §2).
  */
 export function formBodyOnly (app: FastifyInstance): void {
   app.removeAllContentTypeParsers()
@@ -32,7 +32,7 @@ export class ApiError extends Error {
 
 const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'xBasic realm="api"' }
 
-/** DRF 401 with `QuietBasicAuthentication.authenticate_header` (facts.md §4). */
+/** DRF 401 with `QuietBasicAuthentication.authenticate_header` (docs/sentry.md §4). */
 export function unauthorized (detail: string): ApiError {
   return new ApiError(401, { detail }, WWW_AUTHENTICATE)
 }

@@ -1,6 +1,6 @@
 /**
  * A faithful local Sentry (OAuth + REST API) for `npm start` without credentials, for every gateway
- * test, and for benchmarks. Behaviour follows ../shared/sentry/facts.md; shapes follow openapi.json.
+ * test, and for benchmarks. Behaviour follows docs/sentry.md; shapes follow openapi.json.
  * It also has a TEST-ONLY control API (/_emulator/*, `control`), so never expose it in production.
  */
 import type { AddressInfo } from 'node:net'

@@ -1,7 +1,7 @@
 /**
  * PUT /organizations/{org}/issues/{id}/: `GroupValidator(data=…, partial=True)` — only the submitted
  * attributes change; invalid values give DRF's field-error map, e.g. {"status": ["\"x\" is not a valid choice."]}
- * (facts.md §4, §6).
+ * (docs/sentry.md §4, §6).
  */
 import { ApiError } from './http.js'
 import type { Assignee, IssueRec, OrgRec } from './model.js'

@@ -1,7 +1,7 @@
 /**
  * The emulator's internal records. They hold only what the serializers in serialize.ts and
  * events.ts need to produce Sentry's response shapes; ids are strings except release ids
- * (integers in Sentry, facts.md §6).
+ * (integers in Sentry, docs/sentry.md §6).
  */
 
 export interface UserRec {

@@ -1,5 +1,5 @@
 /**
- * GET/POST /oauth/authorize/ and the authorized-applications page (facts.md §1, §3), after
+ * GET/POST /oauth/authorize/ and the authorized-applications page (docs/sentry.md §1, §3), after
  * S:src/sentry/web/frontend/oauth_authorize.py. The emulated browser is always signed in as the
  * default user; the consent form carries the request in a signed `tx` field instead of a session.
  */
@@ -136,7 +136,7 @@ export function registerAuthorize (app: FastifyInstance, state: EmulatorState): 
     return approve(state, reply, tx, org.id)
   })
 
-  // The emulator's stand-in for User settings → Authorized Applications (facts.md §3).
+  // The emulator's stand-in for User settings → Authorized Applications (docs/sentry.md §3).
   // Also at Sentry's own path, so the gateway's link works the same against the emulator.
   const authorizedApps = async (_request: unknown, reply: import('fastify').FastifyReply): Promise<unknown> => {
     const apps = state.authorizations

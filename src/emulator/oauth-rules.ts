@@ -1,5 +1,5 @@
 /**
- * Sentry's OAuth validation rules (facts.md §1–2): redirect_uri matching from
+ * Sentry's OAuth validation rules (docs/sentry.md §1–2): redirect_uri matching from
  * S:src/sentry/models/apiapplication.py and the PKCE checks of oauth_authorize.py / apitoken.py.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'

@@ -1,5 +1,5 @@
 /**
- * POST /oauth/token/ (facts.md §2; S:src/sentry/web/frontend/oauth_token.py): form-encoded only,
+ * POST /oauth/token/ (docs/sentry.md §2; S:src/sentry/web/frontend/oauth_token.py): form-encoded only,
  * Basic XOR body client credentials, single-use 10-minute codes bound to redirect_uri and PKCE,
  * refresh rotating both tokens in place. Errors are only `{"error": code}`.
  */

@@ -44,7 +44,7 @@ export function consentPage (p: ConsentPage): string {
 <button type="submit" name="op" value="deny">Deny</button></div></form>`)
 }
 
-/** `sentry/oauth-error.html`, served with HTTP 400 (facts.md §1). */
+/** `sentry/oauth-error.html`, served with HTTP 400 (docs/sentry.md §1). */
 export function oauthErrorPage (param: string): string {
   return layout('Authorization error', `<h1>Authorization error</h1><p>Missing or invalid <em>${e(param)}</em> parameter.</p>`)
 }

@@ -1,5 +1,5 @@
 /**
- * Sentry's cursor pagination (facts.md §4 "Pagination via the Link header"; S:src/sentry/api/base.py,
+ * Sentry's cursor pagination (docs/sentry.md §4 "Pagination via the Link header"; S:src/sentry/api/base.py,
  * S:src/sentry/utils/pagination_factory.py): `per_page` ≤ 100, cursors "value:offset:is_prev", and a
  * Link header with BOTH rels on every list response.
  */

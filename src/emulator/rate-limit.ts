@@ -1,5 +1,5 @@
 /**
- * Sentry's API rate limiter (facts.md §4 "Rate limiting"; S:src/sentry/middleware/ratelimit.py):
+ * Sentry's API rate limiter (docs/sentry.md §4 "Rate limiting"; S:src/sentry/middleware/ratelimit.py):
  * a fixed window per caller × endpoint, a concurrent-request counter, five X-Sentry-Rate-Limit-*
  * headers on every response, and a 429 whose body is a bare JSON string with Django's default
  * text/html content type and no Retry-After.
@@ -11,7 +11,7 @@ export interface RateLimitInput {
   /** Setting it here also turns on enforcement (ENFORCE_CONCURRENT_RATE_LIMITS). */
   concurrentLimit?: number
   /**
-   * 429 body style. 'string' (default) is what facts.md §4 documents: `"You are attempting…"`.
+   * 429 body style. 'string' (default) is what docs/sentry.md §4 documents: `"You are attempting…"`.
    * 'detail' is `{"detail": "You are attempting…"}`, what newer ratelimit.py versions send, so
    * clients can be tested against both.
    */

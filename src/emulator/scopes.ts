@@ -1,6 +1,6 @@
 /**
  * Sentry's OAuth scopes: `SENTRY_SCOPES` and `SENTRY_SCOPE_HIERARCHY_MAPPING` in
- * getsentry/sentry src/sentry/conf/server.py (facts.md §5).
+ * getsentry/sentry src/sentry/conf/server.py (docs/sentry.md §5).
  */
 export const SENTRY_SCOPES: ReadonlySet<string> = new Set([
   'org:read', 'org:write', 'org:admin', 'org:integrations', 'org:ci',
@@ -41,7 +41,7 @@ export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   email: 'See your email address'
 }
 
-/** X:admin ⊃ X:write ⊃ X:read, and member:write ⊃ member:invite (facts.md §5). */
+/** X:admin ⊃ X:write ⊃ X:read, and member:write ⊃ member:invite (docs/sentry.md §5). */
 const IMPLIES: Readonly<Record<string, readonly string[]>> = {
   'org:admin': ['org:write', 'org:read', 'org:integrations'],
   'org:write': ['org:read'],
@@ -65,13 +65,13 @@ export function expandScopes (scopes: Iterable<string>): Set<string> {
   return out
 }
 
-/** `ScopedPermission.has_permission`: ANY one of the endpoint's scopes is enough (facts.md §4). */
+/** `ScopedPermission.has_permission`: ANY one of the endpoint's scopes is enough (docs/sentry.md §4). */
 export function hasAnyScope (tokenScopes: Iterable<string>, allowed: readonly string[]): boolean {
   const effective = expandScopes(tokenScopes)
   return allowed.some((scope) => effective.has(scope))
 }
 
-/** Required scopes per endpoint group, from the spec's `security.auth_token` (facts.md §5 table). */
+/** Required scopes per endpoint group, from the spec's `security.auth_token` (docs/sentry.md §5 table). */
 export const ENDPOINT_SCOPES = {
   orgRead: ['org:read', 'org:write', 'org:admin'],
   projectRead: ['project:read', 'project:write', 'project:admin'],

@@ -20,7 +20,7 @@ export type Json = Record<string, unknown>
 export interface World {
   readonly data: SeedData
   readonly mainUrl: string
-  /** links.regionUrl of an org (facts.md §4 "Region routing"). */
+  /** links.regionUrl of an org (docs/sentry.md §4 "Region routing"). */
   regionUrlOf: (org: OrgRec) => string
   /** Generated performance data of this emulator, per (project, minute) (spans.ts). */
   readonly spanCache: SpanCache

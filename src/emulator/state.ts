@@ -13,7 +13,7 @@ import { SpanCache } from './spans.js'
 import { isoMicros, randomToken } from './util.js'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
-/** `ApiGrant.DEFAULT_EXPIRATION = timedelta(minutes=10)` (facts.md §1). */
+/** `ApiGrant.DEFAULT_EXPIRATION = timedelta(minutes=10)` (docs/sentry.md §1). */
 export const GRANT_LIFETIME_MS = 10 * 60 * 1000
 
 export interface ResolvedOptions {
@@ -56,7 +56,7 @@ export interface GrantRec {
   codeChallengeMethod: string | null
 }
 
-/** An `ApiToken` row: refresh rotates both values in place (facts.md §2). */
+/** An `ApiToken` row: refresh rotates both values in place (docs/sentry.md §2). */
 export interface TokenRec {
   clientId: string
   userId: string
@@ -148,7 +148,7 @@ export class EmulatorState implements World {
     return [...this.byAccess.values()]
   }
 
-  /** Deletes tokens, un-exchanged grants and authorizations of the user + app (facts.md §3). */
+  /** Deletes tokens, un-exchanged grants and authorizations of the user + app (docs/sentry.md §3). */
   revoke (match: { clientId?: string, userId?: string }): number {
     const hit = (x: { clientId: string, userId: string }): boolean =>
       (match.clientId === undefined || x.clientId === match.clientId) && (match.userId === undefined || x.userId === match.userId)
@@ -163,7 +163,7 @@ export class EmulatorState implements World {
     return n
   }
 
-  /** `process_token_details` (facts.md §2): expires_in counts down, organization_id only when scoped. */
+  /** `process_token_details` (docs/sentry.md §2): expires_in counts down, organization_id only when scoped. */
   tokenResponse (token: TokenRec): TokenResponseBody {
     const user = this.data.users.find((u) => u.id === token.userId)
     const body: TokenResponseBody = {

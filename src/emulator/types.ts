@@ -7,12 +7,12 @@ export interface EmulatorOptions {
   host?: string
   /** Default 0 (a random free port). */
   port?: number
-  /** Access-token lifetime; default 30 days (2,592,000 s), facts.md §2. */
+  /** Access-token lifetime; default 30 days (2,592,000 s), docs/sentry.md §2. */
   tokenLifetimeSeconds?: number
   /**
    * Default false: a user-level app whose token reaches all of the user's orgs. True: the consent page
    * shows an org picker and tokens are scoped to one org (organization_id in the token response,
-   * /organizations/ lists only that org, another org → 401 "Unauthorized organization access."), facts.md §1.
+   * /organizations/ lists only that org, another org → 401 "Unauthorized organization access."), docs/sentry.md §1.
    */
   orgLevel?: boolean
   /** Default false. True: no rate-limit headers ever, and every regionUrl is the emulator's own base URL. */
@@ -48,7 +48,7 @@ export interface IssueTokenRequest {
   expiresInSeconds?: number
 }
 
-/** The body of a successful POST /oauth/token/ (facts.md §2), exactly. */
+/** The body of a successful POST /oauth/token/ (docs/sentry.md §2), exactly. */
 export interface TokenResponseBody {
   access_token: string
   refresh_token: string

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto'
 import { createHash, randomBytes } from 'node:crypto'
 
-/** 64 hex characters, the shape of Sentry's OAuth access/refresh tokens and grant codes (facts.md §2). */
+/** 64 hex characters, the shape of Sentry's OAuth access/refresh tokens and grant codes (docs/sentry.md §2). */
 export function randomToken (): string {
   return randomBytes(32).toString('hex')
 }
@@ -36,7 +36,7 @@ export type DatePrecision = 0 | 3 | 6
 
 /**
  * ISO-8601 UTC with a `Z` and 0, 3 or 6 fractional digits. Sentry mixes all three
- * (`…55Z`, `…55.101Z`, `…56.428721Z`, facts.md §6), so the seed does too.
+ * (`…55Z`, `…55.101Z`, `…56.428721Z`, docs/sentry.md §6), so the seed does too.
  * `micros` supplies digits 4–6 (0–999) for 6-digit precision.
  */
 export function isoDate (ms: number, precision: DatePrecision = 3, micros = 0): string {
@@ -46,7 +46,7 @@ export function isoDate (ms: number, precision: DatePrecision = 3, micros = 0): 
   return iso.slice(0, 23) + String(Math.trunc(micros) % 1000).padStart(3, '0') + 'Z'
 }
 
-/** `expires_at` of the token endpoint: microseconds and a Z, e.g. 2024-11-27T23:20:21.054320Z (facts.md §2). */
+/** `expires_at` of the token endpoint: microseconds and a Z, e.g. 2024-11-27T23:20:21.054320Z (docs/sentry.md §2). */
 export function isoMicros (ms: number): string {
   return isoDate(ms, 6, 0)
 }

@@ -1,5 +1,5 @@
 /**
- * Relay connections over Sentry's cursor pagination (facts.md §4: Link header cursors
+ * Relay connections over Sentry's cursor pagination (docs/sentry.md §4: Link header cursors
  * `value:offset:is_prev`, at most 100 rows a page).
  *
  * A gateway cursor is base64url(`s1:<skip>:<sentry cursor>`): "the rows of the Sentry page at

@@ -1,6 +1,6 @@
 /**
  * What each Sentry scope lets this gateway do for you, in words, for the landing page.
- * The scope names are Sentry's (`SENTRY_SCOPES`, facts.md §5); config.ts refuses any other.
+ * The scope names are Sentry's (`SENTRY_SCOPES`, docs/sentry.md §5); config.ts refuses any other.
  */
 export const SCOPE_WORDS: Readonly<Record<string, string>> = {
   'org:read': 'see your organizations, their settings and their projects',

@@ -10,7 +10,7 @@ import { OPERATIONS_DIR } from '../graphql/persisted.js'
  * unpkg (hard-coded in its static/main.js and static/sw.js), which renders a blank page
  * offline or under a strict CSP. We answer those two files with the CDN prefix rewritten to
  * /graphiql/vendor/, and serve the packages' own UMD files from node_modules.
- * @see /work/shared/toolchain.md "GraphiQL offline" — re-check when mercurius bumps graphiql/react.
+ * @see mercurius static/main.js (its `importDependencies` CDN URLs) — re-check when mercurius bumps graphiql/react.
  */
 const require = createRequire(import.meta.url)
 const VENDOR_PACKAGES = new Set(['graphiql', 'react', 'react-dom'])

@@ -1,7 +1,7 @@
 import type { Page } from './types.js'
 
 /**
- * Sentry's cursor pagination (facts.md §4, getsentry/sentry src/sentry/api/base.py):
+ * Sentry's cursor pagination (docs/sentry.md §4, getsentry/sentry src/sentry/api/base.py):
  *   Link: <…&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1",
  *         <…&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"
  * Both rels are always present; `results` says whether that page has rows. Cursors are opaque.

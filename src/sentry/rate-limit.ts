@@ -1,5 +1,5 @@
 /**
- * Client-side rate-limit bookkeeping for one connection (facts.md §4, getsentry/sentry
+ * Client-side rate-limit bookkeeping for one connection (docs/sentry.md §4, getsentry/sentry
  * src/sentry/middleware/ratelimit.py). Sentry limits each caller × endpoint with a fixed window
  * (Limit/Remaining/Reset) and a concurrency cap (ConcurrentLimit). We read those headers so that
  * we wait for a window instead of provoking 429s, and never run more requests at once than allowed.

@@ -3,7 +3,7 @@ import { isGatewayError } from '../errors.js'
 import type { Logger } from './transport.js'
 
 /**
- * Region routing (facts.md §4 "Region routing"): each organization names the host that serves
+ * Region routing (docs/sentry.md §4 "Region routing"): each organization names the host that serves
  * its org-scoped API (`links.regionUrl`, e.g. https://us.sentry.io). OAuth and non-org calls stay
  * on SENTRY_URL. Self-hosted answers its own base URL. Whatever goes wrong, we fall back to
  * SENTRY_URL, which proxies org-scoped calls to the right region.

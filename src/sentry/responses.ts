@@ -8,7 +8,7 @@ import { type HttpMethod, requiredScopesFor } from './scopes.js'
  * final non-2xx response to a GatewayError. Messages never copy an upstream body (errors.ts).
  */
 
-/** Safe messages for 400 `detail` strings Sentry is known to send (facts.md §4). */
+/** Safe messages for 400 `detail` strings Sentry is known to send (docs/sentry.md §4). */
 const KNOWN_400: Record<string, [string, string]> = {
   'Invalid cursor parameter.': ['The cursor is not valid for this list.', 'cursor'],
   'Invalid per_page value. Cannot exceed 100.': ['The page size must be between 1 and 100.', 'perPage'],
@@ -81,7 +81,7 @@ export function errorForResponse (
       return upstreamError('Sentry did not accept the request\'s credentials.', { upstreamStatus: 401 })
     }
     const required = requiredScopesFor(spec.method, spec.path)
-    // A 403 also means "the user may not see this object" (facts.md §4): when the connection
+    // A 403 also means "the user may not see this object" (docs/sentry.md §4): when the connection
     // already holds an accepted scope, more scopes would not help, so say so.
     if (grantedScopes !== null && required.some(s => grantedScopes.includes(s))) {
       return forbidden(required, 'Sentry refused this request: the connected Sentry user has no access to this organization or resource.')

@@ -1,7 +1,7 @@
 /**
  * The scopes each endpoint accepts: any ONE of them is enough (ScopedPermission in
  * getsentry/sentry src/sentry/api/permissions.py). Copied from openapi.json `security.auth_token`
- * (facts.md §5). A 403 answers FORBIDDEN with these as `requiredScopes`.
+ * (docs/sentry.md §5). A 403 answers FORBIDDEN with these as `requiredScopes`.
  */
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE'

@@ -10,7 +10,7 @@ import type { Deadline } from './deadline.js'
  */
 import type { AccessTokenRecord } from '../db/store.js'
 
-/** A page of a Sentry list, mapped from the `Link` header (facts.md §4). */
+/** A page of a Sentry list, mapped from the `Link` header (docs/sentry.md §4). */
 export interface Page<T> {
   items: T[]
   /** Cursor of the next page when Sentry says it has results, else null. */

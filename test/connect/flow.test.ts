@@ -62,7 +62,7 @@ t.test('connects end to end over real HTTP: PKCE, state, credentials in the body
   t.equal(proxy.tokenRequests.length, 1)
   const sent = proxy.tokenRequests[0]
   t.equal(sent?.headers['content-type'], 'application/x-www-form-urlencoded')
-  t.equal(sent?.headers.authorization, undefined, 'no Basic header: credentials go in the body only (facts.md §2)')
+  t.equal(sent?.headers.authorization, undefined, 'no Basic header: credentials go in the body only (docs/sentry.md §2)')
   t.match(sent?.form, {
     grant_type: 'authorization_code',
     client_id: TEST_CLIENT_ID,

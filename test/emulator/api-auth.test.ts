@@ -4,7 +4,7 @@ import { CLIENT, api, call, clientFields, putJson, start, tokenFor, tokenRequest
 const NO_PERMISSION = { detail: 'You do not have permission to perform this action.' }
 const NOT_FOUND = { detail: 'The requested resource does not exist' }
 
-t.test('401s: which detail for which credentials, always with WWW-Authenticate xBasic (facts.md §4)', async (t) => {
+t.test('401s: which detail for which credentials, always with WWW-Authenticate xBasic (docs/sentry.md §4)', async (t) => {
   const em = await start(t)
   const expired = tokenFor(em, ['org:read'], { expiresInSeconds: 0 })
   const cases: Array<[string, Record<string, string>, string]> = [
@@ -23,7 +23,7 @@ t.test('401s: which detail for which credentials, always with WWW-Authenticate x
   }
 })
 
-t.test('revocation: API 401 "Invalid token", refresh invalid_grant (facts.md §3)', async (t) => {
+t.test('revocation: API 401 "Invalid token", refresh invalid_grant (docs/sentry.md §3)', async (t) => {
   const em = await start(t)
   const issued = em.control.issueToken({ clientId: CLIENT.clientId, scopes: ['org:read'] })
   t.equal((await api(em, '/api/0/organizations/', issued.access_token)).status, 200)
@@ -33,7 +33,7 @@ t.test('revocation: API 401 "Invalid token", refresh invalid_grant (facts.md §3
   t.same((await tokenRequest(em, { grant_type: 'refresh_token', refresh_token: issued.refresh_token, ...clientFields() })).body, { error: 'invalid_grant' })
 })
 
-t.test('403 when the token has none of the endpoint’s scopes; the hierarchy counts (facts.md §5)', async (t) => {
+t.test('403 when the token has none of the endpoint’s scopes; the hierarchy counts (docs/sentry.md §5)', async (t) => {
   const em = await start(t)
   const orgOnly = tokenFor(em, ['org:read'])
   for (const path of ['/api/0/organizations/acme/issues/', '/api/0/projects/acme/frontend/', '/api/0/organizations/acme/members/', '/api/0/organizations/acme/releases/']) {

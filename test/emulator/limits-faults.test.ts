@@ -13,7 +13,7 @@ t.test('rate-limit headers on every API response, Sentry defaults (470/1 s, 100 
   }
 })
 
-t.test('fixed window per token × route; 429 is a bare JSON string, text/html, no Retry-After (facts.md §4)', async (t) => {
+t.test('fixed window per token × route; 429 is a bare JSON string, text/html, no Retry-After (docs/sentry.md §4)', async (t) => {
   const now = Date.UTC(2026, 0, 1, 12, 0, 30, 500)
   const em = await start(t, { now: () => now })
   const token = tokenFor(em)

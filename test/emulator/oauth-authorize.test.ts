@@ -4,7 +4,7 @@ import { CLIENT, approve, api, call, clientFields, start, tokenRequest, txOf } f
 const authorizeUrl = (base: string, params: Record<string, string>): string =>
   `${base}/oauth/authorize/?${new URLSearchParams(params).toString()}`
 
-t.test('client_id and redirect_uri are validated with an HTML 400, never a redirect (facts.md §1)', async (t) => {
+t.test('client_id and redirect_uri are validated with an HTML 400, never a redirect (docs/sentry.md §1)', async (t) => {
   const em = await start(t, { clients: [{ clientId: 'single', clientSecret: 's', name: 'Single', redirectUris: ['http://localhost:3000/cb'] }] })
   const get = async (params: Record<string, string>): Promise<{ status: number, type: string, text: string }> => {
     const r = await call(authorizeUrl(em.url, params))
@@ -106,7 +106,7 @@ t.test('consent is skipped when an earlier approval covers the scopes, unless fo
   t.equal((await call(authorizeUrl(em.url, { ...params, scope: 'org:read member:read' }))).status, 200, 'new scope shows the page')
 })
 
-t.test('org-level app: org picker, selected org required, token scoped to it (facts.md §1)', async (t) => {
+t.test('org-level app: org picker, selected org required, token scoped to it (docs/sentry.md §1)', async (t) => {
   const em = await start(t, { orgLevel: true })
   const params = { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read event:read', state: 's' }
   const page = await call(authorizeUrl(em.url, params))
@@ -149,7 +149,7 @@ t.test('implicit flow puts the token in the fragment, without a refresh token', 
   t.equal((await api(em, '/api/0/organizations/', fragment.get('access_token') ?? '')).status, 200)
 })
 
-t.test('authorized applications page lists the app and revokes it (facts.md §3)', async (t) => {
+t.test('authorized applications page lists the app and revokes it (docs/sentry.md §3)', async (t) => {
   const em = await start(t)
   const token = em.control.issueToken({ clientId: CLIENT.clientId, scopes: ['org:read'] })
   t.match((await call(`${em.url}/settings/account/authorizations/`)).text, CLIENT.name, 'also served at Sentry’s own path')

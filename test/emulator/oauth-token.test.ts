@@ -5,7 +5,7 @@ import { CLIENT, api, call, clientFields, codeFor, start, tokenRequest } from '.
 const REDIRECT = 'http://127.0.0.1:4000/callback'
 const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 
-t.test('token endpoint: method, content type and every error row of facts.md §2', async (t) => {
+t.test('token endpoint: method, content type and every error row of docs/sentry.md §2', async (t) => {
   const em = await start(t)
   const get = await call(`${em.url}/oauth/token/`)
   t.equal(get.status, 405, 'GET → 405')

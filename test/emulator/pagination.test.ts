@@ -5,7 +5,7 @@ import { api, start, tokenFor } from './helpers.js'
 
 interface Link { url: string, rel: string, results: string, cursor: string }
 
-/** Parses the header strictly in Sentry's CURSOR_LINK_HEADER format (facts.md §4). */
+/** Parses the header strictly in Sentry's CURSOR_LINK_HEADER format (docs/sentry.md §4). */
 function parseLink (header: string | null): Record<string, Link> {
   const out: Record<string, Link> = {}
   for (const part of (header ?? '').split(', ')) {
@@ -74,7 +74,7 @@ t.test('an issue’s events page through per_page like any list', async (t) => {
   t.equal(new Set(seen).size, seen.length)
 })
 
-t.test('page size and cursor errors (facts.md §4)', async (t) => {
+t.test('page size and cursor errors (docs/sentry.md §4)', async (t) => {
   const em = await start(t)
   const token = tokenFor(em)
   const cases: Array<[string, string]> = [

@@ -6,7 +6,7 @@ const first = '<https://sentry.io/api/0/organizations/acme/issues/?&cursor=0:0:1
 const last = '<https://sentry.io/api/0/x/?query=a%2Cb&cursor=0:100:1>; rel="previous"; results="true"; cursor="0:100:1", ' +
   '<https://sentry.io/api/0/x/?query=a%2Cb&cursor=0:200:0>; rel="next"; results="false"; cursor="0:200:0"'
 
-t.test('reads both rels and their results flags (facts.md §4 format)', async t => {
+t.test('reads both rels and their results flags (docs/sentry.md §4 format)', async t => {
   t.same(parseLinkHeader(first), { previous: { cursor: '0:0:1', results: false }, next: { cursor: '0:100:0', results: true } })
   t.same(parseLinkHeader(last), { previous: { cursor: '0:100:1', results: true }, next: { cursor: '0:200:0', results: false } })
 })

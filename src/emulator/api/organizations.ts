@@ -33,7 +33,7 @@ export const organizationRoutes: ApiRoute[] = [
       const owner = query.get('owner') === '1' || query.get('owner') === 'true'
       const orgs = state.data.orgs.filter((o) =>
         state.isMember(o.id, token.userId) &&
-        // Org-scoped tokens see only their organization (facts.md §1, docs/api/auth.mdx).
+        // Org-scoped tokens see only their organization (docs/sentry.md §1, docs/api/auth.mdx).
         (token.orgId === null || o.id === token.orgId) &&
         (!owner || state.data.members.some((m) => m.orgId === o.id && m.userId === token.userId && m.orgRole === 'owner')) &&
         matches(query.get('query'), o.slug, o.name))
@@ -48,7 +48,7 @@ export const organizationRoutes: ApiRoute[] = [
       const org = requireOrg(ctx)
       const { state, token } = ctx
       const body = serializeOrg(state, org, token.userId, true)
-      // `?detailed=0` drops projects and teams (facts.md §6).
+      // `?detailed=0` drops projects and teams (docs/sentry.md §6).
       if (ctx.query.get('detailed') !== '0') {
         body.projects = state.data.projects.filter((p) => p.orgId === org.id).map((p) => serializeProject(state, p, token.userId))
         body.teams = state.data.teams.filter((t) => t.orgId === org.id).map((t) => serializeTeam(state, t, token.userId, false))

@@ -1,6 +1,6 @@
 /**
  * The request pipeline shared by every /api/0/ route, in Sentry's order:
- * count → injected fault → rate limit (headers on every response, facts.md §4) → authentication (401) →
+ * count → injected fault → rate limit (headers on every response, docs/sentry.md §4) → authentication (401) →
  * org-scoped token check (401) → scopes (403) → organization (404/403) → latency → handler.
  * Routes are declared with the spec's path pattern, e.g. /api/0/organizations/{organization_id_or_slug}/.
  */
@@ -51,7 +51,7 @@ function bearerOf (header: string | undefined): string | undefined {
   return m === null ? undefined : (m[1] ?? '').trim()
 }
 
-/** `UserAuthTokenAuthentication` (facts.md §4): which 401 detail for which token. */
+/** `UserAuthTokenAuthentication` (docs/sentry.md §4): which 401 detail for which token. */
 function authenticate (state: EmulatorState, header: string | undefined): TokenRec {
   const value = bearerOf(header)
   // No header, or another scheme: DRF finds no credentials at all.
@@ -99,7 +99,7 @@ function rateLimited (state: EmulatorState, request: FastifyRequest, reply: Fast
   reply.headers(decision.headers)
   if (!decision.limited) return false
   state.counters.rateLimited++
-  // Django's HttpResponse default content type; no Retry-After (facts.md §4).
+  // Django's HttpResponse default content type; no Retry-After (docs/sentry.md §4).
   void reply.code(429).type('text/html; charset=utf-8').send(decision.body)
   return true
 }

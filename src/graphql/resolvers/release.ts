@@ -23,7 +23,7 @@ export function releaseProject (raw: unknown, release: ReleaseModel): ReleasePro
 
 export const releaseResolvers: Resolvers = {
   Release: {
-    // Sentry's release id is an integer (facts.md §6): exposed as an ID string.
+    // Sentry's release id is an integer (docs/sentry.md §6): exposed as an ID string.
     id: (r) => str(d(r).id) ?? str(d(r).version) ?? '',
     version: (r) => str(d(r).version) ?? '',
     shortVersion: (r) => str(d(r).shortVersion),
