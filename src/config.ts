@@ -75,6 +75,11 @@ export interface Config {
   graphqlMaxRootFields: number
   graphqlMaxCost: number
   graphqlMaxDocumentBytes: number
+  graphqlMaxTokens: number
+  graphqlMaxDirectives: number
+  graphqlMaxFragments: number
+  /** The most upstream Sentry calls one operation may make (src/graphql/upstream-cost.ts). */
+  graphqlMaxUpstreamCalls: number
   /** When true, only persisted (allow-listed) queries run. */
   graphqlPersistedOnly: boolean
   /**
@@ -279,8 +284,24 @@ function postgresFrom (env: Env, raw: string): PostgresConfig {
   }
 }
 
+const isLoopback = (hostname: string): boolean => hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+/**
+ * A secret made of a few distinct characters (e.g. one character repeated): a random 32-character
+ * string has ~25 distinct ones, so fewer than 8 is not random whatever its length.
+ */
+export function isTrivialSecret (secret: string): boolean {
+  return new Set(secret).size < 8
+}
+
 export function databasePathFrom (raw: string | undefined, cwd: string): string {
   const value = raw ?? './data/gateway.db'
+  // A `file:` URI may carry SQLite URI parameters (`?mode=ro`, `?cache=shared`): the gateway
+  // writes to its database (migrations, sessions, tokens), so they are refused rather than
+  // taken as part of the file name.
+  if (value.startsWith('file:') && /[?#]/.test(value)) {
+    throw new ConfigError('DATABASE_URL', `"${value}" carries URI parameters (${value.slice(value.search(/[?#]/))}); the gateway needs a writable SQLite file, so give its path only, e.g. file:/var/lib/gateway.db.`)
+  }
   const path = value.startsWith('file:') ? value.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : value
   if (path === '' || path === ':memory:') {
     throw new ConfigError('DATABASE_URL', 'must name a SQLite file, e.g. ./data/gateway.db or file:/var/lib/gateway.db.')
@@ -300,13 +321,22 @@ export interface LoadConfigOptions {
 export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd()
   const nodeEnv = read(env, 'NODE_ENV')
-  const production = nodeEnv === 'production'
+  // Any casing of "production" is production (it used to mean development, emulator included);
+  // a near miss is refused rather than silently taken for development.
+  const production = nodeEnv?.toLowerCase() === 'production'
+  if (nodeEnv !== undefined && !production && /^prod/i.test(nodeEnv)) {
+    throw new ConfigError('NODE_ENV', `"${nodeEnv}" is not a known environment; use production (or development, test).`)
+  }
 
   const port = int(env, 'PORT', 3000, 0, 65535)
   const host = read(env, 'HOST') ?? '127.0.0.1'
   const publicUrl = httpUrl('PUBLIC_URL', read(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
   if (new URL(publicUrl).pathname !== '/') {
     throw new ConfigError('PUBLIC_URL', `"${publicUrl}" must be an origin without a path, e.g. https://gateway.example.com.`)
+  }
+  // Browsers keep Secure cookies only over https, or on http://localhost (a secure context).
+  if (production && !publicUrl.startsWith('https:') && !isLoopback(new URL(publicUrl).hostname)) {
+    throw new ConfigError('PUBLIC_URL', `"${publicUrl}" must be https when NODE_ENV=production: the session and OAuth cookies are Secure, so a browser on http would never send them back.`)
   }
   const sentryUrl = httpUrl('SENTRY_URL', read(env, 'SENTRY_URL') ?? 'https://sentry.io')
 
@@ -361,6 +391,16 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     tokenKeyRaw ??= generated.tokenEncryptionKey
   }
   const tokenKeys = parseTokenKeys(tokenKeyRaw)
+  if (production) {
+    if (isTrivialSecret(sessionSecret)) {
+      throw new ConfigError('SESSION_SECRET', 'is trivial (too few distinct characters); set at least 32 random characters (openssl rand -base64 48).')
+    }
+    for (const [kid, key] of tokenKeys.keys) {
+      if (isTrivialSecret(key.toString('latin1'))) {
+        throw new ConfigError('TOKEN_ENCRYPTION_KEY', `key "${kid}" is trivial (too few distinct bytes); generate one with: openssl rand -base64 32`)
+      }
+    }
+  }
   const allowedOrigins = parseOrigins(read(env, 'ALLOWED_ORIGINS'))
   const { authMode, jwt } = parseAuth(env)
   const sessionCookieSameSite = parseSameSite(env, publicUrl, allowedOrigins)
@@ -406,11 +446,15 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     shutdownDrainMs,
     shutdownTimeoutMs,
     requestTimeoutMs,
-    graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 100),
+    graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 15, 1, 100),
     graphqlMaxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
     graphqlMaxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 10, 1, 1000),
     graphqlMaxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
     graphqlMaxDocumentBytes: int(env, 'GRAPHQL_MAX_DOCUMENT_BYTES', 20_000, 100, 10_000_000),
+    graphqlMaxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 10, 1_000_000),
+    graphqlMaxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 0, 10_000),
+    graphqlMaxFragments: int(env, 'GRAPHQL_MAX_FRAGMENTS', 50, 0, 10_000),
+    graphqlMaxUpstreamCalls: int(env, 'GRAPHQL_MAX_UPSTREAM_CALLS', 100, 1, 100_000),
     graphqlPersistedOnly: bool(env, 'GRAPHQL_PERSISTED_QUERIES_ONLY', false),
     graphqlPersistedQueriesFile: optionalPath(env, 'GRAPHQL_PERSISTED_QUERIES_FILE', cwd),
     graphqlApq: bool(env, 'GRAPHQL_APQ', true),
@@ -569,4 +613,13 @@ function otlpHeaders (raw: string | undefined): Record<string, string> {
 function optionalUrl (env: Env, name: string): string | undefined {
   const raw = read(env, name)
   return raw === undefined ? undefined : httpUrl(name, raw)
+}
+
+/** Start-up warnings for a configuration that works but is probably not what was meant. */
+export function startupWarnings (config: Pick<Config, 'host' | 'useEmulator'>): string[] {
+  const warnings: string[] = []
+  if (config.useEmulator && ['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0'].includes(config.host)) {
+    warnings.push(`HOST=${config.host} exposes a gateway that runs against the local Sentry emulator (no SENTRY_CLIENT_ID) to the network: anyone who reaches it can connect with the emulator's made-up users. Set HOST=127.0.0.1, or configure a real Sentry.`)
+  }
+  return warnings
 }

@@ -3,7 +3,8 @@
  * our domain codes (src/errors.ts) as thrown by the Sentry client and resolvers,
  * GRAPHQL_VALIDATION_FAILED for a document that does not parse or validate, BAD_USER_INPUT for
  * bad variables, arguments, limits and refused HTTP requests (with `reason`), and
- * INTERNAL_SERVER_ERROR, with a generic message, for anything unexpected. No stack, no cause and
+ * INTERNAL_SERVER_ERROR, with a generic message, for anything unexpected. An error without an
+ * original error (graphql-js' own) is never a 5xx: 400 before execution, 200 after. No stack, no cause and
  * no upstream body reaches the response or mercurius' log line (which logs every message).
  *
  * Status codes follow GraphQL over HTTP: with `application/graphql-response+json`, a request
@@ -16,6 +17,7 @@ import mercurius, { type MercuriusContext } from 'mercurius'
 import { isGatewayError } from '../errors.js'
 import { GRAPHQL_RESPONSE_JSON, responseMediaType } from './http.js'
 import { NOT_FOUND_MESSAGE, NOT_SUPPORTED_MESSAGE } from './persisted.js'
+import { INTROSPECTION_DEPTH_MESSAGE, MAX_INTROSPECTION_LISTS } from './limits.js'
 
 const { defaultErrorFormatter } = mercurius
 
@@ -98,8 +100,12 @@ function shape (error: GraphQLError, executed: boolean, ctx: MercuriusContext): 
   }
   if (orig === undefined || orig === null) {
     if (executed) {
-      // graphql-js' own execution errors (a null for a non-null field): schema-level text, no data.
-      return [{ status: 500, error: make(error, error.message, { code: 'INTERNAL_SERVER_ERROR' }) }]
+      // graphql-js' own execution errors (a null for a non-null field): schema-level text. The
+      // request did execute, so it answers 200 with the error, never a 5xx (issue 10, defect 7).
+      return [{ status: 200, error: make(error, error.message, { code: 'INTERNAL_SERVER_ERROR' }) }]
+    }
+    if (error.message === INTROSPECTION_DEPTH_MESSAGE) {
+      return [{ status: 400, error: make(error, `Introspection nests too many lists; the limit is ${MAX_INTROSPECTION_LISTS}.`, { code: 'BAD_USER_INPUT', limit: 'introspectionDepth', max: MAX_INTROSPECTION_LISTS }) }]
     }
     return [{ status: 400, error: make(error, error.message, { code: 'GRAPHQL_VALIDATION_FAILED' }) }]
   }
@@ -110,9 +116,13 @@ function shape (error: GraphQLError, executed: boolean, ctx: MercuriusContext): 
     return orig.errors.flatMap((inner: unknown) => {
       if (inner instanceof GraphQLError) return shape(inner, false, ctx)
       if (isGatewayError(inner)) return shape(new GraphQLError(inner.message, { originalError: inner }), false, ctx)
-      // Fastify's body/querystring schema validation: its message names the bad property.
-      const message = inner instanceof Error ? inner.message : 'The request is malformed.'
-      return [{ status: 400, error: make(undefined, `The request is malformed: ${message}.`, { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' }) }]
+      // Fastify's body/querystring schema validation (it carries `validation`): its message names
+      // the bad property. Anything else here is the parser failing in a way graphql-js does not
+      // report as a syntax error (e.g. a RangeError from a stack overflow): no detail goes out.
+      if (inner instanceof Error && Array.isArray((inner as { validation?: unknown }).validation)) {
+        return [{ status: 400, error: make(undefined, `The request is malformed: ${inner.message}.`, { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' }) }]
+      }
+      return [{ status: 400, error: make(undefined, 'The document could not be parsed as GraphQL.', { code: 'GRAPHQL_VALIDATION_FAILED' }) }]
     })
   }
   if (orig instanceof GraphQLError) return shape(orig, executed, ctx)

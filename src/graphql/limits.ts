@@ -1,33 +1,51 @@
 /**
- * Operation limits, checked before any resolver runs so an abusive document is refused in a
- * few milliseconds:
- * - document size in bytes and bracket nesting, before parsing (mercurius preParsing hook);
- * - depth, aliases, root fields, fields repeated in one selection, introspection nesting and a
- *   cost lower bound, after parsing and before validation (preValidation hook): graphql-js
- *   validation is superlinear on some shapes (OverlappingFieldsCanBeMerged compares repeated
- *   fields pairwise), so an abusive document must not reach it;
- * - the exact cost with the request's variables (preExecution hook).
- * Every refusal is BAD_USER_INPUT with `extensions.limit` naming the limit.
+ * Operation limits. An abusive document is refused before it costs more than a few milliseconds
+ * and before any upstream call; every refusal is BAD_USER_INPUT with `extensions.limit` naming
+ * the limit (and `max`, plus `actual` when known).
  *
- * Cost approximates upstream work and response size: every object field costs 1 (leaf fields
- * are free: the document size and the repeated-field limit bound those), and a connection field
- * (one with a `first` argument) multiplies the cost of its selection by `first` (25 when
- * omitted). Nested lists multiply: `issues(first: 100) { nodes { id events(first: 50) {
- * nodes { id } } } }` costs 1 + 100 × (1 + 1 + 50 × 1) = 5,201.
+ * 1. Before parsing (mercurius preParsing hook): the document size in bytes, then one pass of
+ *    graphql-js' own lexer that bounds the number of tokens (`tokens`) and the nesting of
+ *    braces, brackets and parentheses (`depth`): graphql-js parses recursively and a few thousand
+ *    nested braces overflow its stack. Using the real lexer means strings, block strings (with
+ *    their `\"""` escapes) and comments are read exactly as the parser reads them. The parser
+ *    itself also gets `maxTokens` (graphql-js ParseOptions), as a second line.
+ * 2. After parsing, before graphql-js' validation (preValidation hook): the number of fragment
+ *    definitions (`fragments`) and of one response name in one selection set (`repeatedFields`),
+ *    then, in a validation pass of their own, GraphQL Armor's rules, which follow fragment
+ *    spreads: depth (`depth`), aliases (`aliases`), directives (`directives`) and a static cost
+ *    (`cost`), and ours for root fields (`rootFields`). graphql-js' OverlappingFieldsCanBeMerged
+ *    compares fragment pairs and same-named fields pairwise: ~450 one-field fragments took
+ *    0.6–1.3 s of CPU to validate (issue 10, defect 2), so nothing over a limit reaches it.
+ * 3. During validation (mercurius `validationRules`): operation types this schema does not have
+ *    (a `subscription`: GRAPHQL_VALIDATION_FAILED, never a 5xx); graphql-js' own introspection
+ *    depth rule is reported as `introspectionDepth`.
+ * 4. Before execution (preExecution hook, with the request's variables): the upstream Sentry
+ *    calls the operation can make (`upstreamCalls`, src/graphql/upstream-cost.ts).
+ *
+ * @see https://escape.tech/graphql-armor/docs/ (GraphQL Armor)
+ * @see https://github.com/graphql/graphql-js/blob/v16.10.0/src/language/parser.ts (maxTokens)
  */
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases'
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth'
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives'
 import {
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode,
-  type SelectionSetNode, GraphQLError, Kind, Location, getNamedType, isInterfaceType, isObjectType
+  type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode,
+  type GraphQLSchema, type ValidationContext, type ValidationRule, GraphQLError, Kind, Lexer, Location, Source, TokenKind, validate
 } from 'graphql'
-import { badUserInput, type GatewayError } from '../errors.js'
-import { DEFAULT_FIRST, MAX_FIRST } from './pagination.js'
+import { badUserInput, isGatewayError, type GatewayError } from '../errors.js'
 
 export interface OperationLimits {
   maxDepth: number
   maxAliases: number
   maxRootFields: number
+  /** GraphQL Armor's static cost (objects 2, scalars 1, × a literal `first`). */
   maxCost: number
   maxDocumentBytes: number
+  maxTokens: number
+  maxDirectives: number
+  maxFragments: number
+  maxUpstreamCalls: number
 }
 
 /**
@@ -37,11 +55,15 @@ export interface OperationLimits {
  */
 export const MAX_SAME_FIELD = 20
 
-/** Introspection list fields (`types`, `fields`, …) nested along one path: the standard introspection query needs 3. */
+/**
+ * graphql-js' own MaxIntrospectionDepthRule (a specified rule since 16.9) refuses introspection
+ * that nests `fields`, `interfaces`, `possibleTypes` or `inputFields` 3 times; the error
+ * formatter reports it as this limit.
+ */
+export const INTROSPECTION_DEPTH_MESSAGE = 'Maximum introspection depth exceeded'
 export const MAX_INTROSPECTION_LISTS = 3
-const INTROSPECTION_LISTS = new Set(['types', 'fields', 'args', 'inputFields', 'interfaces', 'possibleTypes', 'enumValues', 'directives'])
 
-function limitError (limit: string, message: string, max: number, actual?: number): GatewayError {
+export function limitError (limit: string, message: string, max: number, actual?: number): GatewayError {
   return badUserInput(message, actual === undefined ? { limit, max } : { limit, max, actual })
 }
 
@@ -54,162 +76,35 @@ export function checkDocumentSize (source: string, limits: OperationLimits): voi
   }
 }
 
+/** Bracket nesting allowed before parsing: twice the depth limit plus room for nested input values. */
+export const maxNesting = (limits: OperationLimits): number => limits.maxDepth * 2 + 20
+
 /**
- * Bracket nesting of the raw text, before parsing: graphql-js parses recursively, and a few
- * thousand nested braces (a 20 KB document) overflow its stack. Selection sets, input objects
- * and lists all count; strings and comments are skipped. The bound is generous (twice the
- * depth limit plus room for nested input values), so only abusive documents reach it.
+ * Counts tokens and bracket nesting with graphql-js' lexer (comments are not tokens, as in the
+ * parser). A lexical error stops the count: the parser reports it as a syntax error.
  */
-export function checkNesting (source: string, limits: OperationLimits): void {
-  const max = limits.maxDepth * 2 + 20
+export function checkTokens (source: string, limits: OperationLimits): void {
+  const lexer = new Lexer(new Source(source))
+  const nestingMax = maxNesting(limits)
+  let tokens = 0
   let depth = 0
-  for (let i = 0; i < source.length; i++) {
-    const c = source.charCodeAt(i)
-    if (c === 0x7b || c === 0x5b) { // { [
-      if (++depth > max) {
-        throw limitError('depth', `The document nests more than ${max} levels of braces or brackets.`, limits.maxDepth)
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (++tokens > limits.maxTokens) {
+        throw limitError('tokens', `The document has more than ${limits.maxTokens} tokens; that is the limit.`, limits.maxTokens)
       }
-    } else if (c === 0x7d || c === 0x5d) { // } ]
-      depth--
-    } else if (c === 0x23) { // # comment to the end of the line
-      while (i < source.length && source.charCodeAt(i) !== 0x0a && source.charCodeAt(i) !== 0x0d) i++
-    } else if (c === 0x22) { // "string" or """block string"""
-      if (source.startsWith('"""', i)) {
-        const end = source.indexOf('"""', i + 3)
-        i = end === -1 ? source.length : end + 2
-      } else {
-        for (i++; i < source.length && source.charCodeAt(i) !== 0x22 && source.charCodeAt(i) !== 0x0a; i++) {
-          if (source.charCodeAt(i) === 0x5c) i++ // backslash escape
+      const kind = token.kind
+      if (kind === TokenKind.BRACE_L || kind === TokenKind.BRACKET_L || kind === TokenKind.PAREN_L) {
+        if (++depth > nestingMax) {
+          throw limitError('depth', `The document nests more than ${nestingMax} levels of braces, brackets or parentheses.`, limits.maxDepth)
         }
+      } else if (kind === TokenKind.BRACE_R || kind === TokenKind.BRACKET_R || kind === TokenKind.PAREN_R) {
+        depth--
       }
     }
+  } catch (err) {
+    if (isGatewayError(err)) throw err
   }
-}
-
-type Variables = Record<string, unknown> | undefined
-
-class Walker {
-  readonly #fragments = new Map<string, FragmentDefinitionNode>()
-  readonly #depthMemo = new Map<string, number>()
-  readonly #costMemo = new Map<string, number>()
-  readonly #rootMemo = new Map<string, number>()
-  readonly #introMemo = new Map<string, number>()
-  readonly #active = new Set<string>()
-
-  constructor (readonly schema: GraphQLSchema, document: DocumentNode, readonly variables: Variables, readonly exact: boolean) {
-    for (const def of document.definitions) {
-      if (def.kind === Kind.FRAGMENT_DEFINITION) this.#fragments.set(def.name.value, def)
-    }
-  }
-
-  /**
-   * Runs `compute` for a fragment once (memoized); a fragment spread inside itself counts 0 here
-   * (validation rejects fragment cycles afterwards).
-   */
-  #viaFragment (memo: Map<string, number>, key: string, compute: (fragment: FragmentDefinitionNode) => number, name: string): number {
-    const known = memo.get(key)
-    if (known !== undefined) return known
-    const fragment = this.#fragments.get(name)
-    if (fragment === undefined || this.#active.has(key)) return 0
-    this.#active.add(key)
-    const value = compute(fragment)
-    this.#active.delete(key)
-    memo.set(key, value)
-    return value
-  }
-
-  /** Deepest field nesting; introspection subtrees are checked by introspectionLists instead. */
-  depth (set: SelectionSetNode | undefined): number {
-    if (set === undefined) return 0
-    let max = 0
-    for (const sel of set.selections) {
-      let d = 0
-      if (sel.kind === Kind.FIELD) {
-        const name = sel.name.value
-        if (name === '__schema' || name === '__type') {
-          const lists = this.introspectionLists(sel.selectionSet)
-          if (lists > MAX_INTROSPECTION_LISTS) {
-            throw limitError('introspectionDepth', `Introspection nests ${lists} lists; the limit is ${MAX_INTROSPECTION_LISTS}.`, MAX_INTROSPECTION_LISTS, lists)
-          }
-          d = 1
-        } else {
-          d = name.startsWith('__') ? 0 : 1 + this.depth(sel.selectionSet)
-        }
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        d = this.depth(sel.selectionSet)
-      } else {
-        d = this.#viaFragment(this.#depthMemo, sel.name.value, (f) => this.depth(f.selectionSet), sel.name.value)
-      }
-      if (d > max) max = d
-    }
-    return max
-  }
-
-  introspectionLists (set: SelectionSetNode | undefined): number {
-    if (set === undefined) return 0
-    let max = 0
-    for (const sel of set.selections) {
-      let d = 0
-      if (sel.kind === Kind.FIELD) d = (INTROSPECTION_LISTS.has(sel.name.value) ? 1 : 0) + this.introspectionLists(sel.selectionSet)
-      else if (sel.kind === Kind.INLINE_FRAGMENT) d = this.introspectionLists(sel.selectionSet)
-      else d = this.#viaFragment(this.#introMemo, sel.name.value, (f) => this.introspectionLists(f.selectionSet), sel.name.value)
-      if (d > max) max = d
-    }
-    return max
-  }
-
-  /** Root fields of an operation, `__typename` excluded. */
-  rootFields (set: SelectionSetNode): number {
-    let n = 0
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) n += sel.name.value === '__typename' ? 0 : 1
-      else if (sel.kind === Kind.INLINE_FRAGMENT) n += this.rootFields(sel.selectionSet)
-      else n += this.#viaFragment(this.#rootMemo, sel.name.value, (f) => this.rootFields(f.selectionSet), sel.name.value)
-    }
-    return n
-  }
-
-  cost (set: SelectionSetNode, parent: GraphQLNamedType | undefined): number {
-    let total = 0
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        const name = sel.name.value
-        if (name.startsWith('__')) continue
-        const def = parent !== undefined && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined
-        if (sel.selectionSet === undefined) continue
-        const multiplier = def?.args.some((a) => a.name === 'first') === true ? this.first(sel.arguments) : 1
-        total += 1 + multiplier * this.cost(sel.selectionSet, def === undefined ? undefined : getNamedType(def.type))
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        const type = sel.typeCondition === undefined ? parent : this.schema.getType(sel.typeCondition.name.value) ?? undefined
-        total += this.cost(sel.selectionSet, type)
-      } else {
-        const name = sel.name.value
-        total += this.#viaFragment(this.#costMemo, name, (f) => this.cost(f.selectionSet, this.schema.getType(f.typeCondition.name.value) ?? undefined), name)
-      }
-    }
-    return total
-  }
-
-  /** `first` as the multiplier: its literal or variable value (unknown variable: 1 before execution), clipped to 1..100. */
-  first (args: FieldArgs): number {
-    const arg = args?.find((a) => a.name.value === 'first')
-    if (arg === undefined) return DEFAULT_FIRST
-    let value: unknown
-    if (arg.value.kind === Kind.INT) value = Number(arg.value.value)
-    else if (arg.value.kind === Kind.VARIABLE) value = this.exact ? this.variables?.[arg.value.name.value] ?? DEFAULT_FIRST : 1
-    else if (arg.value.kind === Kind.NULL) value = DEFAULT_FIRST
-    return typeof value === 'number' && Number.isInteger(value) ? Math.min(MAX_FIRST, Math.max(1, value)) : 1
-  }
-}
-
-type FieldArgs = Extract<SelectionSetNode['selections'][number], { kind: Kind.FIELD }>['arguments']
-
-function operations (document: DocumentNode): OperationDefinitionNode[] {
-  return document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
-}
-
-function rootType (schema: GraphQLSchema, op: OperationDefinitionNode): GraphQLNamedType | undefined {
-  return (op.operation === 'mutation' ? schema.getMutationType() : op.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType()) ?? undefined
 }
 
 /**
@@ -224,16 +119,26 @@ export function checkParsed (document: unknown): asserts document is DocumentNod
   }
 }
 
-/** The checks that need no variables: run once per distinct document (mercurius caches it after). */
-export function checkStructure (schema: GraphQLSchema, document: DocumentNode, limits: OperationLimits): void {
+/**
+ * What must hold before graphql-js' own validation rules run (their cost grows with the square of
+ * what these bound): a parsed document, at most `maxFragments` fragment definitions, at most
+ * MAX_SAME_FIELD uses of one response name per selection set (through inline fragments, which
+ * merge into it), and then every limit rule (GraphQL Armor's and ours) in a validation pass of
+ * their own. Mercurius' `validationRules` run in the same pass as graphql-js' rules, where
+ * OverlappingFieldsCanBeMerged would already have compared 10 fragments × 11 aliases of nested
+ * selections (~100 ms) before the aliases rule refused them; here it never sees such a document.
+ */
+export function checkBeforeValidation (schema: GraphQLSchema, document: unknown, limits: OperationLimits, rules: ValidationRule[] = limitRules(limits)): void {
   checkParsed(document)
-  let aliases = 0
-  // Response names of one selection set, through its inline fragments (those merge into it).
+  let fragments = 0
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments++
+  if (fragments > limits.maxFragments) {
+    throw limitError('fragments', `The document defines ${fragments} fragments; the limit is ${limits.maxFragments}.`, limits.maxFragments, fragments)
+  }
   const visit = (set: SelectionSetNode | undefined, names: Map<string, number>): void => {
     if (set === undefined) return
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
-        if (sel.alias !== undefined) aliases++
         const name = sel.alias?.value ?? sel.name.value
         const n = (names.get(name) ?? 0) + 1
         if (n > MAX_SAME_FIELD) {
@@ -249,33 +154,106 @@ export function checkStructure (schema: GraphQLSchema, document: DocumentNode, l
   for (const def of document.definitions) {
     if (def.kind === Kind.OPERATION_DEFINITION || def.kind === Kind.FRAGMENT_DEFINITION) visit(def.selectionSet, new Map())
   }
-  if (aliases > limits.maxAliases) {
-    throw limitError('aliases', `The document has ${aliases} aliases; the limit is ${limits.maxAliases}.`, limits.maxAliases, aliases)
-  }
-  const walker = new Walker(schema, document, undefined, false)
-  for (const op of operations(document)) {
-    const roots = walker.rootFields(op.selectionSet)
-    if (roots > limits.maxRootFields) {
-      throw limitError('rootFields', `The operation selects ${roots} root fields; the limit is ${limits.maxRootFields}.`, limits.maxRootFields, roots)
-    }
-    const depth = walker.depth(op.selectionSet)
-    if (depth > limits.maxDepth) {
-      throw limitError('depth', `The operation is ${depth} levels deep; the limit is ${limits.maxDepth}.`, limits.maxDepth, depth)
-    }
-    const cost = walker.cost(op.selectionSet, rootType(schema, op))
-    if (cost > limits.maxCost) throw costError(cost, limits)
+  for (const error of validate(schema, document, rules, { maxErrors: 1 })) {
+    if (isGatewayError(error.originalError)) throw error.originalError
   }
 }
 
-/** The cost with the request's variables, before execution. */
-export function checkCost (schema: GraphQLSchema, document: DocumentNode, variables: Variables, limits: OperationLimits): void {
-  const walker = new Walker(schema, document, variables, true)
-  for (const op of operations(document)) {
-    const cost = walker.cost(op.selectionSet, rootType(schema, op))
-    if (cost > limits.maxCost) throw costError(cost, limits)
+/** Reports a limit as a validation error whose original error is our BAD_USER_INPUT. */
+function report (context: ValidationContext, error: GatewayError, nodes?: OperationDefinitionNode): void {
+  context.reportError(new GraphQLError(error.message, { nodes, originalError: error }))
+}
+
+const FOUND = /found (\d+(?:\.\d+)?)/
+
+/**
+ * GraphQL Armor's rule messages read "… limit of N exceeded, found M."; the refusal is reported
+ * in our own words, with the numbers in `extensions`.
+ */
+function armorReject (limit: string, max: number, words: (actual: number) => string) {
+  return (context: ValidationContext | null, error: GraphQLError): void => {
+    const found = FOUND.exec(error.message)
+    const actual = found === null ? undefined : Math.ceil(Number(found[1]))
+    /* c8 ignore next -- Armor always passes the validation context to a rule's callbacks */
+    if (context === null) return
+    report(context, limitError(limit, actual === undefined ? `The operation exceeds the ${limit} limit of ${max}.` : words(actual), max, actual))
   }
 }
 
-function costError (cost: number, limits: OperationLimits): GatewayError {
-  return limitError('cost', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for fewer items (smaller \`first\`) or fewer nested lists.`, limits.maxCost, cost)
+function forEachFragmentSelection (context: ValidationContext, set: SelectionSetNode, seen: Set<string>): SelectionSetNode[] {
+  const out: SelectionSetNode[] = [set]
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...forEachFragmentSelection(context, sel.selectionSet, seen))
+    else if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value)) {
+      seen.add(sel.name.value)
+      const fragment: FragmentDefinitionNode | null | undefined = context.getFragment(sel.name.value)
+      if (fragment != null) out.push(...forEachFragmentSelection(context, fragment.selectionSet, seen))
+    }
+  }
+  return out
+}
+
+/** Root fields of each operation (through fragments), `__typename` excluded. */
+function rootFieldsRule (max: number): ValidationRule {
+  return (context) => ({
+    OperationDefinition (op) {
+      let n = 0
+      for (const set of forEachFragmentSelection(context, op.selectionSet, new Set())) {
+        for (const sel of set.selections) if (sel.kind === Kind.FIELD && sel.name.value !== '__typename') n++
+      }
+      if (n > max) report(context, limitError('rootFields', `The operation selects ${n} root fields; the limit is ${max}.`, max, n), op)
+    }
+  })
+}
+
+/**
+ * An operation type the schema does not define (this gateway has no subscriptions) is a
+ * validation error, as graphql-js 17's KnownOperationTypesRule makes it; graphql-js 16 only
+ * fails it at execution, which mercurius answered with a 500 (issue 10, defect 7).
+ */
+export const knownOperationTypesRule: ValidationRule = (context) => ({
+  OperationDefinition (op) {
+    const schema = context.getSchema()
+    const root = op.operation === 'query' ? schema.getQueryType() : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
+    if (root == null) {
+      context.reportError(new GraphQLError(`This API does not support ${op.operation} operations.`, { nodes: op }))
+    }
+  }
+})
+
+/** The limit rules, run before graphql-js' own (checkBeforeValidation). */
+export function limitRules (limits: OperationLimits): ValidationRule[] {
+  const armor = { propagateOnRejection: false, exposeLimits: true }
+  return [
+    maxDepthRule({
+      ...armor,
+      n: limits.maxDepth,
+      flattenFragments: true,
+      ignoreIntrospection: true,
+      onReject: [armorReject('depth', limits.maxDepth, (n) => `The operation is ${n} levels deep; the limit is ${limits.maxDepth}.`)]
+    }) as unknown as ValidationRule,
+    maxAliasesRule({
+      ...armor,
+      n: limits.maxAliases,
+      onReject: [armorReject('aliases', limits.maxAliases, (n) => `The operation has ${n} aliases; the limit is ${limits.maxAliases}.`)]
+    }) as unknown as ValidationRule,
+    maxDirectivesRule({
+      ...armor,
+      n: limits.maxDirectives,
+      onReject: [armorReject('directives', limits.maxDirectives, (n) => `The operation has ${n} directives; the limit is ${limits.maxDirectives}.`)]
+    }) as unknown as ValidationRule,
+    costLimitRule({
+      ...armor,
+      maxCost: limits.maxCost,
+      // Objects 2, scalars 1, multiplied by a literal `first`; no extra factor per level (Armor's
+      // default of 1.5 per level priced a 25-issue Relay query with stack frames at 13,000).
+      objectCost: 2,
+      scalarCost: 1,
+      depthCostFactor: 1,
+      flattenFragments: true,
+      ignoreIntrospection: true,
+      onReject: [armorReject('cost', limits.maxCost, (n) => `The operation's estimated cost is ${n}; the limit is ${limits.maxCost}. Ask for fewer items (smaller \`first\`) or fewer nested lists.`)]
+    }) as unknown as ValidationRule,
+    rootFieldsRule(limits.maxRootFields)
+  ]
 }

@@ -5,7 +5,8 @@ import type { Config } from '../config.js'
 import { buildContext } from '../graphql/context.js'
 import { errorFormatter } from '../graphql/error-formatter.js'
 import { checkSite, PREFLIGHT_HEADERS, GRAPHQL_CACHE_CONTROL, GRAPHQL_RESPONSE_JSON, GRAPHQL_VARY, mergeVary, responseMediaType } from '../graphql/http.js'
-import { checkCost, checkDocumentSize, checkNesting, checkStructure, type OperationLimits } from '../graphql/limits.js'
+import { checkBeforeValidation, checkDocumentSize, checkTokens, knownOperationTypesRule, limitError, limitRules, type OperationLimits } from '../graphql/limits.js'
+import { needsViewerListSizes, upstreamCalls, type ViewerListSizes } from '../graphql/upstream-cost.js'
 import { badUserInput } from '../errors.js'
 import { loadPersistedQueries, PersistedQueryCache, persistedQueryProvider, type PersistedQueries } from '../graphql/persisted.js'
 import { resolvers } from '../graphql/resolvers/index.js'
@@ -42,7 +43,11 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
     maxAliases: config.graphqlMaxAliases,
     maxRootFields: config.graphqlMaxRootFields,
     maxCost: config.graphqlMaxCost,
-    maxDocumentBytes: config.graphqlMaxDocumentBytes
+    maxDocumentBytes: config.graphqlMaxDocumentBytes,
+    maxTokens: config.graphqlMaxTokens,
+    maxDirectives: config.graphqlMaxDirectives,
+    maxFragments: config.graphqlMaxFragments,
+    maxUpstreamCalls: config.graphqlMaxUpstreamCalls
   }
   const persistedOnly = config.graphqlPersistedOnly
   const trustedOrigins = new Set([new URL(config.publicUrl).origin, ...config.allowedOrigins])
@@ -58,6 +63,10 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
     path: GRAPHQL_PATH,
     graphiql,
     errorFormatter,
+    // Operation types the schema lacks (subscriptions); the limit rules run before validation (preValidation below).
+    validationRules: [knownOperationTypesRule],
+    // graphql-js stops parsing past this many tokens (also checked before parsing, with the lexer).
+    graphql: { parseOptions: { maxTokens: limits.maxTokens } },
     // CSRF prevention is ours (checkSite in preParsing below), decided with Sec-Fetch-Site.
     csrfPrevention: false,
     persistedQueryProvider: persistedQueryProvider(persistedOnly
@@ -89,11 +98,26 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
 
   app.graphql.addHook('preParsing', async (_schema, source) => {
     checkDocumentSize(source, limits)
-    checkNesting(source, limits)
+    checkTokens(source, limits)
   })
-  app.graphql.addHook('preValidation', async (schema, document) => { checkStructure(schema, document, limits) })
-  app.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
-    checkCost(schema, document, variables as Record<string, unknown> | undefined, limits)
+  const rules = limitRules(limits)
+  app.graphql.addHook('preValidation', async (schema, document) => { checkBeforeValidation(schema, document, limits, rules) })
+  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+    let sizes: ViewerListSizes = { organizations: 0, connections: 0, organizationsPerConnection: 0 }
+    if (needsViewerListSizes(document)) {
+      // The viewer's stored connections (a database read, never an upstream call); without a
+      // session the lists resolve to an error, not to items.
+      const connections = await context.gw.connections().catch(() => [])
+      sizes = {
+        organizations: (await context.gw.organizations().catch(() => [])).length,
+        connections: connections.length,
+        organizationsPerConnection: Math.max(0, ...connections.map((c) => c.organizations.length))
+      }
+    }
+    const calls = upstreamCalls(schema, document, variables as Record<string, unknown> | undefined, sizes)
+    if (calls > limits.maxUpstreamCalls) {
+      throw limitError('upstreamCalls', `The operation can make up to ${calls} calls to Sentry; the limit is ${limits.maxUpstreamCalls} (GRAPHQL_MAX_UPSTREAM_CALLS). Ask for fewer items (smaller \`first\`), fewer organizations, or fewer per-item fields such as latestEvent or events.`, limits.maxUpstreamCalls, calls)
+    }
   })
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -18,9 +18,15 @@ export interface ConnectRoutesOptions {
 }
 
 /**
- * A same-origin path to return to, or null. It must start with exactly one "/" (not "//" or
- * "/\", which browsers read as another host), contain no backslash or control character, and
- * resolve to our own origin. The connect endpoints themselves are refused to avoid loops.
+ * A same-origin path to return to, or null. The decision is made on the raw input, and the raw
+ * input is what is returned (never a dot-segment-normalised form of it; only spaces and non-ASCII
+ * characters are percent-encoded):
+ * - it must start with exactly one "/" (not "//" or "/\\", which browsers read as another host);
+ * - it may contain no backslash, no control character, and no dot-segment ("." or "..", also
+ *   percent-encoded as %2e), because URL normalisation removes dot-segments: `/..//evil.com`
+ *   normalises to `//evil.com`, a protocol-relative URL to another host (RFC 3986 §5.2.4);
+ * - resolved against our origin (WHATWG URL), it must stay on that origin and its path must not
+ *   start with "//" either; the connect and OAuth endpoints themselves are refused (loops).
  */
 export function safeReturnTo (raw: unknown, publicOrigin: string): string | null {
   if (raw === undefined) return '/'
@@ -28,11 +34,21 @@ export function safeReturnTo (raw: unknown, publicOrigin: string): string | null
   if (!raw.startsWith('/') || raw.startsWith('//')) return null
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\\\u0000-\u001f\u007f]/.test(raw)) return null
-  // A path with a single leading "/" and no backslash or control character always parses, and
-  // always stays on our origin; the origin is compared anyway, as a second line of defence.
-  const url = new URL(raw, publicOrigin)
-  if (url.origin !== publicOrigin || url.pathname.startsWith('/connect/') || url.pathname.startsWith('/oauth/')) return null
-  return url.pathname + url.search + url.hash
+  const path = raw.split(/[?#]/, 1)[0] as string
+  if (path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return null
+  // Spaces and non-ASCII characters are percent-encoded (a Location header carries ASCII only);
+  // this changes no "/", "." or "%", so the path's segments stay as decided above.
+  let value: string
+  let url: URL
+  try {
+    value = raw.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c))
+    url = new URL(value, publicOrigin)
+  } catch {
+    return null // a lone surrogate cannot be encoded
+  }
+  if (url.origin !== publicOrigin || url.pathname.startsWith('//')) return null
+  if (url.pathname.startsWith('/connect/') || url.pathname.startsWith('/oauth/')) return null
+  return value
 }
 
 /** Popups opened by the landing page must keep their link to it (see security.ts). */
@@ -88,7 +104,7 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
       title,
       paragraphs,
       kind: message.type === 'sentry-connected' ? 'ok' : 'error',
-      continueTo: flow?.returnTo ?? '/',
+      continueTo: safeReturnTo(flow?.returnTo, publicOrigin) ?? '/',
       ...(flow?.mode === 'popup' ? { popup: { message, targetOrigin: flow.messageOrigin } } : {})
     }))
   }
@@ -248,7 +264,8 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
         `The gateway can now reach ${connection.organizations.length} Sentry organization(s) for you. This window closes by itself.`
       ], { type: 'sentry-connected', connectionId: connection.id, organizations: connection.organizations.map(o => o.slug) })
     }
-    return reply.header('Cache-Control', 'no-store').redirect(flow.returnTo === '/' ? '/?connected=1' : flow.returnTo, 303)
+    const returnTo = safeReturnTo(flow.returnTo, publicOrigin) ?? '/'
+    return reply.header('Cache-Control', 'no-store').redirect(returnTo === '/' ? '/?connected=1' : returnTo, 303)
   })
 
   if (app.jwtVerifier !== null) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
@@ -43,7 +43,10 @@ const aad = (connectionId: string, column: 'access' | 'refresh'): string => `sen
 export function createSqliteStore (options: SqliteStoreOptions): Store {
   const now = options.now ?? Date.now
   const { cipher } = options
-  mkdirSync(dirname(options.path), { recursive: true })
+  mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 })
+  // The file holds names and emails: created 0600 (SQLite gives its -wal and -shm files the
+  // database file's permissions; https://www.sqlite.org/tempfiles.html).
+  closeSync(openSync(options.path, 'a', 0o600))
   const sqlite = new Database(options.path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
