@@ -5,9 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
-import { loadConfig, ConfigError, type Config } from './config.js'
+import { loadConfig, ConfigError, startupWarnings, type Config } from './config.js'
+import { describeStartupError } from './startup.js'
 import { buildApp } from './app.js'
 import type { RunningEmulator } from './emulator/index.js'
+
+/** What a start-up failure message may name (filled in as start-up goes). */
+const startup: { databasePath?: string, host?: string, port?: number } = {}
 
 async function main (): Promise<void> {
   let config: Config
@@ -20,6 +24,9 @@ async function main (): Promise<void> {
     }
     throw err
   }
+
+  Object.assign(startup, { databasePath: config.databasePath, host: config.host, port: config.port })
+  const warnings = startupWarnings(config)
 
   // Zero-config: no Sentry credentials outside production → a local Sentry emulator, registered
   // with this gateway as its OAuth client. Everything after this is the production code path.
@@ -38,6 +45,7 @@ async function main (): Promise<void> {
   }
 
   const app = await buildApp(config)
+  for (const warning of warnings) app.log.warn(warning)
   if (emulator !== undefined) {
     const running = emulator
     app.log.warn(`The gateway runs against the local Sentry emulator at ${running.url}; set SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET to use sentry.io (or SENTRY_URL for a self-hosted Sentry).`)
@@ -64,4 +72,12 @@ async function main (): Promise<void> {
   await app.listen({ port: config.port, host: config.host })
 }
 
-await main()
+try {
+  await main()
+} catch (err) {
+  // An operator's mistake (a damaged or unwritable database file, a port in use) gets one line.
+  const line = describeStartupError(err, startup)
+  if (line === null) throw err
+  process.stderr.write(`${line}\n`)
+  process.exit(1)
+}

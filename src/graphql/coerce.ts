@@ -4,12 +4,27 @@
  * a value of an unexpected type becomes null instead of failing the whole query.
  */
 
+import { upstreamError } from '../errors.js'
+
 export type JsonRecord = Record<string, unknown>
 
 export function str (v: unknown): string | null {
   if (typeof v === 'string') return v
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v)
   return null
+}
+
+/**
+ * A non-null ID read from Sentry: the first candidate that is a non-empty string or number. An
+ * object without one is malformed: UPSTREAM_ERROR on that field, never an empty ID (issue 10,
+ * defect 9).
+ */
+export function requiredId (what: string, ...candidates: unknown[]): string {
+  for (const candidate of candidates) {
+    const value = str(candidate)
+    if (value !== null && value !== '') return value
+  }
+  throw upstreamError(`Sentry returned ${what} without an id.`)
 }
 
 const INT_MAX = 2147483647

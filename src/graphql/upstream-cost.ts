@@ -75,7 +75,17 @@ export const UPSTREAM_COST: Record<string, number | FieldCost> = {
   // Event fields only full events carry (entries, contexts…) cost nothing: Issue.events lists
   // full events when one is selected, and latestEvent is a full event.
   // src/graphql/resolvers/query.ts: the update, and a read-back when Sentry answers partially.
-  'Mutation.updateIssue': 2
+  'Mutation.updateIssue': 2,
+  // src/graphql/resolvers/explore.ts, health.ts, trace (schema/explore.graphql, health.graphql,
+  // trace.graphql): one call each; a listed event's trace may first need its full event.
+  'Organization.explore': 1,
+  'Organization.timeseries': 1,
+  'Organization.transactions': 1,
+  'Organization.trace': 1,
+  'Organization.sessions': 1,
+  'Release.health': 1,
+  'Event.traceDetails': 2,
+  'Issue.frequency': ISSUE_DETAIL
 }
 
 /** The most items a list without `first` returns, for the lists bounded by the viewer's data. */

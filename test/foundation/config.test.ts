@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { loadConfig, ConfigError, parseTokenKeys, databasePathFrom, DEFAULT_SCOPES } from '../../src/config.js'
 
 const key = (): string => randomBytes(32).toString('base64')
-const secrets = { SESSION_SECRET: 'x'.repeat(40), TOKEN_ENCRYPTION_KEY: key() }
+const secrets = { SESSION_SECRET: 'test-session-secret-0123456789-abcdefghijklmnop', TOKEN_ENCRYPTION_KEY: key() }
 
 function configError (t: Test, env: Record<string, string>, variable: string, pattern: RegExp): void {
   const dir = t.testdir()

@@ -1,4 +1,4 @@
-import { date, json, str } from '../coerce.js'
+import { date, json, requiredId, str } from '../coerce.js'
 import { eventUser, normalizeContexts, normalizeEntries, tags, traceContext } from '../event-entries.js'
 import type { Resolvers } from '../generated.js'
 import { eventField, type LoaderFn } from '../loaders.js'
@@ -8,7 +8,7 @@ const d = (e: EventModel): Record<string, unknown> => e.data
 
 export const eventResolvers: Resolvers = {
   Event: {
-    id: (e) => str(d(e).id) ?? str(d(e).eventID) ?? '',
+    id: (e) => requiredId('an event', d(e).id, d(e).eventID),
     eventID: (e) => str(d(e).eventID) ?? str(d(e).id) ?? '',
     groupID: (e) => str(d(e).groupID) ?? e.issueId,
     projectID: (e) => str(d(e).projectID),

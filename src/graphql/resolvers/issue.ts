@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { upstreamError } from '../../errors.js'
 import type { SentryIssue } from '../../sentry/types.js'
-import { bool, date, int, json, list, record, str } from '../coerce.js'
+import { bool, date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { Assignee, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
 import { fetchIssue, issueField, latestEventLoader, type LoaderFn } from '../loaders.js'
 import type { EventModel, IssueModel, ProjectModel, Scope } from '../models.js'
@@ -34,7 +34,7 @@ function assignee (raw: unknown): Assignee | null {
   const team = a.type === 'team'
   return {
     type: team ? 'TEAM' : 'USER',
-    id: str(a.id) ?? '',
+    id: requiredId('an assignee', a.id),
     name: str(a.name) ?? '',
     email: team ? null : str(a.email)
   }
@@ -76,7 +76,7 @@ export const issueResolvers: Resolvers = {
     resolveType: (a) => a.type === 'TEAM' ? 'AssignedTeam' : 'AssignedUser'
   },
   Issue: {
-    id: (i) => str(d(i).id) ?? '',
+    id: (i) => requiredId('an issue', d(i).id),
     shortId: (i) => str(d(i).shortId) ?? '',
     title: (i) => str(d(i).title) ?? '',
     culprit: (i) => str(d(i).culprit),

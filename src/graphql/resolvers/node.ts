@@ -5,7 +5,7 @@
  */
 import type { MercuriusContext } from 'mercurius'
 import { badUserInput } from '../../errors.js'
-import { str } from '../coerce.js'
+import { requiredId, str } from '../coerce.js'
 import type { Resolvers } from '../generated.js'
 import { fromGlobalId, orgKey, toGlobalId } from '../global-id.js'
 import { fetchIssue, fetchProject } from '../loaders.js'
@@ -51,15 +51,15 @@ export const nodeResolvers: Resolvers = {
     globalId: (org) => toGlobalId('Organization', org.id)
   },
   Project: {
-    globalId: (p) => toGlobalId('Project', orgKey(p.scope), str(p.data.id) ?? str(p.data.slug) ?? '')
+    globalId: (p) => toGlobalId('Project', orgKey(p.scope), requiredId('a project', p.data.id, p.data.slug))
   },
   Issue: {
-    globalId: (i) => toGlobalId('Issue', orgKey(i.scope), str(i.data.id) ?? '')
+    globalId: (i) => toGlobalId('Issue', orgKey(i.scope), requiredId('an issue', i.data.id))
   },
   Release: {
-    globalId: (r) => toGlobalId('Release', orgKey(r.scope), str(r.data.version) ?? '')
+    globalId: (r) => toGlobalId('Release', orgKey(r.scope), requiredId('a release', r.data.version))
   },
   Event: {
-    globalId: (e) => toGlobalId('Event', orgKey(e.scope), e.issueId, str(e.data.eventID) ?? str(e.data.id) ?? '')
+    globalId: (e) => toGlobalId('Event', orgKey(e.scope), e.issueId, requiredId('an event', e.data.eventID, e.data.id))
   }
 }

@@ -1,5 +1,5 @@
 import type { SentryMember, SentryTeam } from '../../sentry/types.js'
-import { bool, date, int, json, list, record, str, strList } from '../coerce.js'
+import { bool, date, int, json, list, record, requiredId, str, strList } from '../coerce.js'
 import type { IssueSort, Member, Resolvers, StatsField, StatsGroupBy, Team } from '../generated.js'
 import type { ProjectModel, ReleaseModel, Scope } from '../models.js'
 import { fetchIssue } from '../loaders.js'
@@ -16,7 +16,7 @@ export const releaseModel = (scope: Scope, data: ReleaseModel['data']): ReleaseM
 
 export function team (raw: SentryTeam | Record<string, unknown>): Team {
   return {
-    id: str(raw.id) ?? '',
+    id: requiredId('a team', raw.id),
     slug: str(raw.slug) ?? '',
     name: str(raw.name) ?? str(raw.slug) ?? '',
     dateCreated: date(raw.dateCreated),
@@ -30,7 +30,7 @@ export function team (raw: SentryTeam | Record<string, unknown>): Team {
 export function member (raw: SentryMember): Member {
   const user = record(raw.user)
   return {
-    id: str(raw.id) ?? '',
+    id: requiredId('a member', raw.id),
     email: str(raw.email) ?? '',
     name: str(raw.name),
     orgRole: str(raw.orgRole ?? raw.role),
@@ -38,9 +38,10 @@ export function member (raw: SentryMember): Member {
     expired: bool(raw.expired),
     inviteStatus: str(raw.inviteStatus),
     dateCreated: date(raw.dateCreated),
-    user: user === null
+    // A pending invite has no user yet; a user without an id is as good as none.
+    user: user === null || str(user.id) === null
       ? null
-      : { id: str(user.id) ?? '', name: str(user.name), username: str(user.username), email: str(user.email) }
+      : { id: requiredId('a member\'s user', user.id), name: str(user.name), username: str(user.username), email: str(user.email) }
   }
 }
 

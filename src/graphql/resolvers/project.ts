@@ -1,5 +1,5 @@
 import type { SentryProjectKey } from '../../sentry/types.js'
-import { bool, date, json, list, record, str, strList } from '../coerce.js'
+import { bool, date, json, list, record, requiredId, str, strList } from '../coerce.js'
 import type { ProjectKey, Resolvers } from '../generated.js'
 import { type LoaderFn, projectField } from '../loaders.js'
 import type { ProjectModel } from '../models.js'
@@ -10,7 +10,7 @@ import { team } from './organization.js'
 export function projectKey (raw: SentryProjectKey): ProjectKey {
   const dsn = record(raw.dsn) ?? {}
   return {
-    id: str(raw.id) ?? '',
+    id: requiredId('a client key', raw.id),
     name: str(raw.name) ?? '',
     label: str(raw.label),
     public: str(raw.public),
@@ -36,7 +36,7 @@ const slugOf = (p: ProjectModel): string => str(p.data.slug) ?? str(p.data.id) ?
 
 export const projectResolvers: Resolvers = {
   Project: {
-    id: (p) => str(p.data.id) ?? '',
+    id: (p) => requiredId('a project', p.data.id),
     slug: (p) => str(p.data.slug) ?? '',
     name: (p) => str(p.data.name) ?? str(p.data.slug) ?? '',
     raw: (p) => p.data,

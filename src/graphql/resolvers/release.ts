@@ -1,4 +1,4 @@
-import { date, int, json, list, record, str } from '../coerce.js'
+import { date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { ReleaseProject, Resolvers } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
 import type { ReleaseModel } from '../models.js'
@@ -8,7 +8,7 @@ const d = (r: ReleaseModel): Record<string, unknown> => r.data
 export function releaseProject (raw: unknown, release: ReleaseModel): ReleaseProject | null {
   const p = record(raw)
   if (p === null) return null
-  const id = str(p.id) ?? ''
+  const id = requiredId('a release project', p.id)
   return {
     id,
     // One entry per release and project: keyed by both (ReleaseProject is not a Node).
@@ -24,7 +24,7 @@ export function releaseProject (raw: unknown, release: ReleaseModel): ReleasePro
 export const releaseResolvers: Resolvers = {
   Release: {
     // Sentry's release id is an integer (docs/sentry.md §6): exposed as an ID string.
-    id: (r) => str(d(r).id) ?? str(d(r).version) ?? '',
+    id: (r) => requiredId('a release', d(r).id, d(r).version),
     version: (r) => str(d(r).version) ?? '',
     shortVersion: (r) => str(d(r).shortVersion),
     status: (r) => str(d(r).status),
