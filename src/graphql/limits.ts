@@ -39,7 +39,7 @@ export interface OperationLimits {
   maxDepth: number
   maxAliases: number
   maxRootFields: number
-  /** GraphQL Armor's static cost (objects 2, scalars 1, × a literal `first`). */
+  /** GraphQL Armor's static cost (objects 2, leaves free, × a literal `first`). */
   maxCost: number
   maxDocumentBytes: number
   maxTokens: number
@@ -245,10 +245,11 @@ export function limitRules (limits: OperationLimits): ValidationRule[] {
     costLimitRule({
       ...armor,
       maxCost: limits.maxCost,
-      // Objects 2, scalars 1, multiplied by a literal `first`; no extra factor per level (Armor's
-      // default of 1.5 per level priced a 25-issue Relay query with stack frames at 13,000).
+      // Objects 2, multiplied by a literal `first`; leaf fields are free (the token limit bounds
+      // them); no extra factor per level (Armor's defaults, 1 per scalar and 1.5 per level, priced
+      // a 25-issue Relay query with stack frames at 13,000 and every field of 25 events at 8,300).
       objectCost: 2,
-      scalarCost: 1,
+      scalarCost: 0,
       depthCostFactor: 1,
       flattenFragments: true,
       ignoreIntrospection: true,
