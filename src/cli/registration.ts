@@ -17,7 +17,8 @@ export function runRegistration (env: Env, args: string[], out: (s: string) => v
   // and from insisting on client credentials that only exist once the application does.
   const probe: Env = { ...env }
   if (unset(probe.SESSION_SECRET)) probe.SESSION_SECRET = 'registration-needs-no-session-secret-000000'
-  if (unset(probe.TOKEN_ENCRYPTION_KEY)) probe.TOKEN_ENCRYPTION_KEY = Buffer.alloc(32).toString('base64')
+  // Bytes 0..31: a stand-in production would not refuse as trivial (never used to encrypt).
+  if (unset(probe.TOKEN_ENCRYPTION_KEY)) probe.TOKEN_ENCRYPTION_KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('base64')
   if (unset(probe.SENTRY_CLIENT_ID) && unset(probe.SENTRY_CLIENT_SECRET)) {
     probe.SENTRY_CLIENT_ID = 'not-registered-yet'
     probe.SENTRY_CLIENT_SECRET = 'not-registered-yet'

@@ -45,7 +45,7 @@ t.test('attack: objects without their id, field by field', async (t) => {
   t.equal(upstream(() => team({ slug: 'x' })), 'UPSTREAM_ERROR', 'Team.id')
   t.equal(upstream(() => member({ email: 'a@b' } as never)), 'UPSTREAM_ERROR', 'Member.id')
   t.equal(upstream(() => projectKey({ name: 'k' } as never)), 'UPSTREAM_ERROR', 'ProjectKey.id')
-  t.equal(upstream(() => releaseProject({ slug: 'p' })), 'UPSTREAM_ERROR', 'ReleaseProject.id')
+  t.equal(upstream(() => releaseProject({ slug: 'p' }, { scope, data: { version: '1' } } as never)), 'UPSTREAM_ERROR', 'ReleaseProject.id')
   t.equal(member({ id: '1', email: 'a@b', user: { name: 'no id' } } as never).user, null, 'a member\'s user without an id is no user')
   t.equal(field('Event', 'id')({ scope, issueId: '1', data: { eventID: 'e1' }, full: false }), 'e1', 'an event id from eventID')
   t.equal(field('Release', 'id')({ scope, data: { version: '1.0' } }), '1.0', 'a release id from its version')

@@ -247,18 +247,22 @@ t.test('resolvers meet malformed Sentry objects with nulls and safe defaults', a
   const call = (type: string, field: string, parent: unknown): unknown =>
     ((typedResolvers as Record<string, Record<string, (p: unknown) => unknown>>)[type]?.[field])?.(parent)
   const issue = { scope, data: { count: 'lots', tags: 'x' }, full: false }
-  t.equal(call('Issue', 'id', issue), '')
+  // Issue 10, defect 9: a missing non-null ID is UPSTREAM_ERROR, no longer "".
+  const upstreamError = { code: 'UPSTREAM_ERROR' }
+  t.throws(() => call('Issue', 'id', issue), upstreamError)
   t.equal(call('Issue', 'count', issue), '0')
   t.equal(call('Issue', 'level', issue), 'error')
   t.equal(call('Issue', 'status', issue), 'unresolved')
   t.equal(call('Issue', 'userCount', issue), 0)
   t.equal(call('Issue', 'assignedTo', issue), null)
-  t.same(call('Issue', 'assignedTo', { scope, data: { assignedTo: { type: 'team' } } }), { type: 'TEAM', id: '', name: '', email: null })
+  t.throws(() => call('Issue', 'assignedTo', { scope, data: { assignedTo: { type: 'team' } } }), upstreamError)
+  t.same(call('Issue', 'assignedTo', { scope, data: { assignedTo: { type: 'team', id: 4 } } }), { type: 'TEAM', id: '4', name: '', email: null })
   for (const f of ['shortId', 'title', 'permalink']) t.equal(call('Issue', f, issue), '')
   const event = { scope, issueId: '9', data: { 'event.type': 'error' }, full: false }
   t.equal(call('Event', 'type', event), 'error', 'the list endpoint\'s event.type')
   t.equal(call('Event', 'groupID', event), '9')
-  for (const f of ['id', 'eventID', 'title']) t.equal(call('Event', f, event), '')
+  t.throws(() => call('Event', 'id', event), upstreamError)
+  for (const f of ['eventID', 'title']) t.equal(call('Event', f, event), '')
   t.equal(call('Event', 'id', { ...event, data: { eventID: 'e1' } }), 'e1')
   t.equal(call('Event', 'eventID', { ...event, data: { id: 'e2' } }), 'e2')
   const project = { scope, data: { id: 7 }, full: false }
@@ -269,15 +273,18 @@ t.test('resolvers meet malformed Sentry objects with nulls and safe defaults', a
   const release = { scope, data: { version: 'v1' } }
   t.equal(call('Release', 'id', release), 'v1')
   t.equal(call('Release', 'version', { scope, data: {} }), '')
-  t.equal(call('Release', 'id', { scope, data: {} }), '')
+  t.throws(() => call('Release', 'id', { scope, data: {} }), upstreamError)
   t.match(call('Release', 'projects', { scope, data: { version: 'v1', projects: [null, { id: 5 }] } }), [{ id: '5', projectId: '5', globalId: String, slug: '', name: null, platform: null, newGroups: null }])
   t.equal(releaseProject('x', release as never), null)
-  t.match(releaseProject({}, release as never), { id: '', projectId: '', slug: '', name: null, platform: null, newGroups: null })
-  t.same(team({}), { id: '', slug: '', name: '', dateCreated: null, isMember: null, memberCount: null, hasAccess: null, teamRole: null })
-  t.equal(team({ slug: 'core' }).name, 'core')
+  t.throws(() => releaseProject({}, release as never), upstreamError)
+  t.throws(() => team({}), upstreamError)
+  t.same(team({ id: 1 }), { id: '1', slug: '', name: '', dateCreated: null, isMember: null, memberCount: null, hasAccess: null, teamRole: null })
+  t.equal(team({ id: 2, slug: 'core' }).name, 'core')
   t.match(member({ id: 1, role: 'admin', user: { id: 3 } } as never), { id: '1', email: '', orgRole: 'admin', user: { id: '3', name: null } })
-  t.match(member({ user: {} } as never), { id: '', user: { id: '' } })
-  t.match(projectKey({} as never), { id: '', name: '', dsn: { public: null } })
+  t.throws(() => member({ user: {} } as never), upstreamError)
+  t.match(member({ id: 2, user: {} } as never), { id: '2', user: null }, 'a user without an id is no user')
+  t.throws(() => projectKey({} as never), upstreamError)
+  t.match(projectKey({ id: 'k' } as never), { id: 'k', name: '', dsn: { public: null } })
 })
 
 t.test('loaders settle each item on its own and fetch what the parent lacks', async (t) => {
@@ -382,7 +389,7 @@ t.test('resolvers that need Sentry, with a fake client', async (t) => {
   t.same(keysOf, ['9', ''], 'a project reference without a slug is addressed by id')
   await r.Project!.issues!({ scope, data: { slug: 'only-slug' }, full: false }, {}, ctx)
   t.match(seen[1], { projects: ['only-slug'] }, 'a project without an id is searched by slug')
-  t.equal(r.Project!.id!({ scope, data: {}, full: false }), '')
+  t.throws(() => r.Project!.id!({ scope, data: {}, full: false }), { code: 'UPSTREAM_ERROR' })
   const tags = await issueLoaders.Issue.tags!([{ obj: { scope, data: { id: '1', tags: ['x', { key: 'k', totalValues: 2 }] } as never, full: true }, params: {} }], ctx)
   t.same(tags, [[{ key: 'k', name: null, totalValues: 2 }]])
   const teams = await projectLoaders.Project.teams!([{ obj: { scope, data: { id: '5', teams: 'none' } as never, full: true }, params: {} }], ctx)
