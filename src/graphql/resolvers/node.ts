@@ -5,7 +5,7 @@
  */
 import type { MercuriusContext } from 'mercurius'
 import { badUserInput } from '../../errors.js'
-import { requiredId, str } from '../coerce.js'
+import { requiredId } from '../coerce.js'
 import type { Resolvers } from '../generated.js'
 import { fromGlobalId, orgKey, toGlobalId } from '../global-id.js'
 import { fetchIssue, fetchProject } from '../loaders.js'
