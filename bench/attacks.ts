@@ -59,7 +59,7 @@ const salted = (q: string): string => `# ${++salt}-${Math.random()}\n${q}`
 const flood = (n: number): string => `{${Array.from({ length: n }, (_, i) => `...F${i}`).join(' ')}}\n${Array.from({ length: n }, (_, i) => `fragment F${i} on Query{__typename}`).join('\n')}`
 const deep = '{ viewer(x: """\\""" """) ' + '{ a '.repeat(3000) + '}'.repeat(3000) + ' } # """'
 const seventeen = '{ viewer { connections { organizations { issues { edges { node { project { issues { edges { node { latestEvent { entries { ... on ExceptionEntry { values { stacktrace { frames { context { line } } } } } } } } } } } } } } } } } }'
-// The largest document the pre-checks let through (~1,990 tokens, 50 fragments): its validation is the most a salted request can cost.
+// A large document the limits let through (~1,100 tokens, 50 overlapping fragments): its validation is the most a salted request can cost.
 const largest = `{ viewer { ${Array.from({ length: 50 }, (_, i) => `...V${i}`).join(' ')} } }\n${Array.from({ length: 50 }, (_, i) => `fragment V${i} on Viewer { id connections { id status scopes organizations { slug name regionUrl connectionId } } }`).join('\n')}`
 
 interface Attack { name: string, signedIn?: boolean, send: () => Promise<{ status: number, limit?: string }> }
@@ -87,7 +87,7 @@ const attacks: Attack[] = [
   { name: 'upstream calls: the review\'s repro', send: async () => await gql(salted('{ organizations { issues(first:100) { nodes { latestEvent{id} events(first:40){nodes{id}} } } } }'), true) },
   { name: 'upstream calls: 60 issues × latestEvent (variables-free)', send: async () => await gql(salted('{ organizations { issues(first: 60) { nodes { latestEvent { id } } } } }'), true) },
   { name: 'subscription', send: async () => await gql(salted('subscription { viewer { id } }'), true, 'application/graphql-response+json') },
-  { name: 'largest accepted document (50 fragments, ~2,000 tokens), no session', send: async () => await gql(salted(largest)) },
+  { name: 'largest accepted document (50 fragments, ~1,100 tokens), no session', send: async () => await gql(salted(largest)) },
   {
     name: 'open redirect: /connect/sentry?returnTo=/..//evil.com',
     send: async () => {

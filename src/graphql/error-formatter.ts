@@ -128,6 +128,12 @@ function shape (error: GraphQLError, executed: boolean, ctx: MercuriusContext): 
   if (orig instanceof GraphQLError) return shape(orig, executed, ctx)
   const failure = requestFailure(orig, error)
   if (failure !== null) return [failure]
+  if (!executed && error.nodes !== undefined && error.nodes.length > 0) {
+    // A validation error from a scalar's parseLiteral (e.g. `end: ""` for a DateTime argument):
+    // graphql-js keeps the scalar's TypeError as its original error, and its message (ours) names
+    // the argument. A document error, never a 5xx (found by the fuzz suite).
+    return [{ status: 400, error: make(error, error.message, { code: 'GRAPHQL_VALIDATION_FAILED' }) }]
+  }
   ctx.reply?.log.error({ err: { type: orig.name, message: scrub(orig.message), stack: scrub(orig.stack ?? '') }, path: error.path }, 'GraphQL operation failed')
   return [{ status: 500, error: make(error, 'Internal server error.', { code: 'INTERNAL_SERVER_ERROR' }) }]
 }

@@ -50,3 +50,13 @@ t.test('operation selection errors without an original error are 4xx', async (t)
   t.equal(unknown.status, 400)
   t.same(codes(unknown), ['GRAPHQL_VALIDATION_FAILED'])
 })
+
+t.test('a scalar literal its scalar refuses (found by the fuzz suite) is a document error, never a 5xx', async (t) => {
+  await resetCounters(emulator)
+  for (const query of ['{ organization(slug: "acme") { transactions(end: "") { totalCount } } }', '{ organization(slug: "acme") { trace(traceId: "x", start: "not a date") { traceId } } }']) {
+    const res = await gql(app, query, { cookie: viewer.cookie, headers: { accept: 'application/graphql-response+json' } })
+    t.equal(res.status, 400, query)
+    t.match(res.body.errors, [{ message: /DateTime must be an ISO-8601 date-time string/, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }])
+  }
+  t.equal((await counters(emulator)).apiRequests, 0, 'no upstream call')
+})
