@@ -26,7 +26,7 @@
  * BENCH_PROFILE (all | auto = the query with the worst ratio | projects | issues | issueDetail | off),
  * BENCH_REFRESH (1; 0 skips bench:refresh), BENCH_STARTS (5 starts of each kind; 0 skips),
  * BENCH_SUBJECTS (comma list; default all: gateway,gateway-warn,gateway-pg,apollo,floor; the proxy always runs),
- * BENCH_PG_URL (postgres://root@127.0.0.1:5432/postgres; a database perf_bench_<pid> is created
+ * BENCH_QUERIES (comma list of query names; default all), BENCH_PG_URL (postgres://root@127.0.0.1:5432/postgres; a database perf_bench_<pid> is created
  * there and dropped at the end; "off" skips PostgreSQL), BENCH_OUT (bench/results/latest.json).
  */
 import { execFileSync } from 'node:child_process'
@@ -65,7 +65,9 @@ const SETTINGS = {
   profile: process.env.BENCH_PROFILE ?? 'all',
   refresh: process.env.BENCH_REFRESH !== '0',
   subjects: (process.env.BENCH_SUBJECTS ?? ALL_SUBJECTS.join(',')).split(',').map(x => x.trim()).filter(Boolean),
-  pgUrl: process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres'
+  pgUrl: process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres',
+  /** BENCH_QUERIES: a comma list of query names; empty = all. */
+  queries: (process.env.BENCH_QUERIES ?? '').split(',').map(x => x.trim()).filter(Boolean)
 }
 for (const x of SETTINGS.subjects) {
   if (!ALL_SUBJECTS.includes(x)) throw new Error(`BENCH_SUBJECTS: unknown subject "${x}" (known: ${ALL_SUBJECTS.join(', ')})`)
@@ -518,7 +520,8 @@ async function main (): Promise<void> {
     const issueId = first?.data?.organization?.issues?.nodes?.[0]?.id as string | undefined
     if (issueId === undefined) throw new Error(`no issue in the emulator seed: ${JSON.stringify(first).slice(0, 500)}`)
     issueIdForFloor = issueId
-    const queries = querySpecs(issueId)
+    const queries = querySpecs(issueId).filter(q => SETTINGS.queries.length === 0 || SETTINGS.queries.includes(q.name))
+    if (queries.length === 0) throw new Error(`BENCH_QUERIES matches no query (known: ${querySpecs(issueId).map(q => q.name).join(', ')})`)
     for (const q of queries) {
       for (const t of subjects) {
         const o = t.opts(q)
