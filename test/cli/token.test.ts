@@ -26,8 +26,9 @@ t.test('npm run token -- --sub alice [--ttl 1h] prints a JWT the gateway accepts
   const dir = t.testdir()
   const env = {
     DATABASE_URL: join(dir, 'g.db'),
-    SESSION_SECRET: 's'.repeat(40),
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    // Not trivial, so the production case below is refused by the command itself, not by the config.
+    SESSION_SECRET: 'token-test-session-secret-0123456789abcdef',
+    TOKEN_ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1)).toString('base64'),
     AUTH_JWT_SECRET: SECRET,
     AUTH_JWT_ISSUER: 'https://platform.example.com',
     AUTH_JWT_AUDIENCE: 'sentry-gateway',
