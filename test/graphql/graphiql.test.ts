@@ -67,10 +67,20 @@ t.test('GraphiQL renders in headless Chromium, offline, and runs a query', { tim
   await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 60_000 }).catch((err: Error) => {
     throw new Error(`${err.message} ${diagnostics()}`)
   })
+  // GraphiQL opens on the example operations' tabs (src/graphql/operations/); a new tab gets an
+  // editor of its own, so the run below does not carry the example tab's operation name.
+  await page.click('.graphiql-tab-add')
   // GraphiQL 3's query editor is CodeMirror 5: set the text through its API (typing would auto-close braces).
-  await page.evaluate("document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('{ viewer { id } organizations { slug name } }')")
+  await page.evaluate("document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('query Orgs { viewer { id } organizations { slug name } }')")
+  // GraphiQL derives the operation name from the edited text after a short debounce; a person never
+  // clicks Run within it, a script does (and would send the example tab's operation name).
+  await page.waitForTimeout(1000)
   await page.click('.graphiql-execute-button')
-  await page.waitForFunction("document.querySelector('.graphiql-response')?.textContent?.includes('Acme Corp') === true", undefined, { timeout: 60_000 })
+  // A locator, not a string predicate: Playwright evaluates string predicates with eval, which the
+  // page's CSP (script-src 'self', no 'unsafe-eval') refuses.
+  await page.locator('.graphiql-response', { hasText: 'Acme Corp' }).waitFor({ timeout: 20_000 }).catch(async (err: Error) => {
+    throw new Error(`${err.message} response=${await page.textContent('.graphiql-response')} ${diagnostics()}`)
+  })
   const response = await page.textContent('.graphiql-response')
   t.match(response, viewer.userId)
   t.match(response, /globex/)

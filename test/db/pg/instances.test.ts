@@ -88,6 +88,9 @@ async function world (t: Test, label: string): Promise<World> {
     // 3 gateways, PostgreSQL and 1000 requests share 2 cores here: a request may wait seconds
     // for one of the 10 pooled connections (the default 3 s would answer DATABASE_UNAVAILABLE).
     PG_CONNECT_TIMEOUT_MS: '30000',
+    // 1000 requests queue behind Sentry's concurrency limit on 2 cores: this test counts refreshes,
+    // so each request gets a deadline long enough to be answered (the default is 15 s).
+    GRAPHQL_REQUEST_TIMEOUT_MS: '120000',
     LOG_LEVEL: 'info'
   }
   return { emulator, proxy, env, databaseUrl }
