@@ -9,7 +9,7 @@ import { createJwtVerifier } from '../../src/auth/jwt.js'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes-0123456789'
 
-/** `npm run token`'s command, outside tap's coverage (see test/foundation/server.test.ts). */
+/** `npm run token`'s command, outside tap's coverage (see test/server.test.ts). */
 async function token (env: Record<string, string>, args: string[]): Promise<{ code: number | null, out: string, err: string }> {
   const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/cli/token.ts', ...args], {
     cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe']

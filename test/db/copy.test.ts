@@ -15,7 +15,7 @@ import { createTestDatabase, pgQuery } from '../helpers/postgres.js'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const keys = `k1:${randomBytes(32).toString('base64')}`
 
-/** `npm run db:copy`'s command, outside tap's coverage (see server.test.ts). */
+/** `npm run db:copy`'s command, outside tap's coverage (see test/server.test.ts). */
 async function dbCopy (args: string[]): Promise<{ code: number | null, out: string, err: string }> {
   const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/cli/db-copy.ts', ...args], {
     cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe']

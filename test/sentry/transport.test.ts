@@ -14,7 +14,8 @@ import { closeAgent, createTransport, createUpstreamAgent } from '../../src/sent
 import type { Dispatcher } from 'undici'
 
 // Edge cases of the HTTP layers that the emulator does not produce, against a real loopback
-// server: the OAuth endpoint's failures, Retry-After, non-JSON bodies, oversized bodies.
+// server: the OAuth endpoint's failures, Retry-After, non-JSON bodies, oversized bodies. Named for
+// src/sentry/transport.ts, the module that does the HTTP, here under the layers that use it.
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
 

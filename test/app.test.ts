@@ -2,10 +2,10 @@ import t from 'tap'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { request } from 'undici'
-import { loadConfig } from '../../src/config.js'
-import { buildApp } from '../../src/app.js'
-import { loggerOptions } from '../../src/logger.js'
-import { testEnv } from '../helpers/env.js'
+import { loadConfig } from '../src/config.js'
+import { buildApp } from '../src/app.js'
+import { loggerOptions } from '../src/logger.js'
+import { testEnv } from './helpers/env.js'
 
 function config (dir: string): ReturnType<typeof loadConfig> {
   return loadConfig(testEnv(dir, { SENTRY_URL: 'http://127.0.0.1:9' }), { cwd: dir })

@@ -4,9 +4,9 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
-import { testEnv } from '../helpers/env.js'
+import { testEnv } from './helpers/env.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * The server runs from the sources through tsx, as `npm run dev` does (the build that `npm start`

@@ -10,7 +10,7 @@ import { parseTokenKeys } from '../../src/config.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-/** `npm run rotate-key`'s command, outside tap's coverage (see server.test.ts). */
+/** `npm run rotate-key`'s command, outside tap's coverage (see test/server.test.ts). */
 async function rotateKey (env: Record<string, string>): Promise<{ code: number | null, out: string }> {
   const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/cli/rotate-key.ts'], {
     cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe']

@@ -2,6 +2,7 @@
  * SIGTERM as a load balancer sends it, against the real server process (src/server.ts):
  * /readyz turns 503 while requests are still served, requests in flight get their answers, and a
  * token refresh caught mid-way stores Sentry's rotated pair before the database closes.
+ * Here because the drain is src/plugins/graceful-close.ts's, started by src/server.ts's signal handler.
  */
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -21,7 +22,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 
 interface Started { child: ChildProcess, url: string, output: () => string }
 
-/** `npm start`'s command outside tap's coverage (see server.test.ts), waiting for its listening line. */
+/** `npm start`'s command outside tap's coverage (see test/server.test.ts), waiting for its listening line. */
 async function startServer (t: Test, env: Record<string, string>): Promise<Started> {
   const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
