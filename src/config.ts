@@ -1,4 +1,5 @@
 import { isAbsolute, resolve, dirname } from 'node:path'
+import { ConfigError } from './config-error.js'
 import { loadOrCreateDevSecrets } from './dev-secrets.js'
 
 /**
@@ -153,14 +154,7 @@ export interface PostgresConfig {
   statementTimeoutMs: number
 }
 
-export class ConfigError extends Error {
-  readonly variable: string
-  constructor (variable: string, message: string) {
-    super(`${variable}: ${message}`)
-    this.name = 'ConfigError'
-    this.variable = variable
-  }
-}
+export { ConfigError } from './config-error.js'
 
 type Env = Record<string, string | undefined>
 

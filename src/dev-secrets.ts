@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError } from './config.js'
+import { ConfigError } from './config-error.js'
 
 export interface DevSecrets {
   sessionSecret: string

@@ -5,7 +5,7 @@
  * get_date_range_from_params (time), S:src/sentry/utils/dates.py parse_stats_period.
  */
 import { ApiError, badRequest, forbidden } from './http.js'
-import type { IssueRec, OrgRec, ProjectRec } from './model.js'
+import { type IssueRec, type OrgRec, type ProjectRec, orgFeatures } from './model.js'
 import type { Dataset, FieldMeta, Value } from './event-query.js'
 import { sentryDate } from './event-query.js'
 import type { World } from './serialize.js'
@@ -13,13 +13,6 @@ import { type SpanRec, seededSpanId, seededTraceId } from './spans.js'
 
 /** The spec's `dataset` enum (listOrganizationEvents). */
 export const DATASETS = ['errors', 'logs', 'profile_functions', 'spans', 'tracemetrics', 'uptime_results'] as const
-
-/** Features every emulated organization has unless its record says otherwise. */
-export const DEFAULT_ORG_FEATURES = ['discover-basic', 'performance-view', 'global-views', 'session-replay', 'user-feedback-ui']
-
-export function orgFeatures (org: OrgRec): readonly string[] {
-  return org.features ?? DEFAULT_ORG_FEATURES
-}
 
 /** The events endpoints answer 404 with an empty body without one of these (has_feature). */
 export function requireEventsFeature (org: OrgRec): void {

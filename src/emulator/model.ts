@@ -144,3 +144,11 @@ export interface SeedData {
   releases: ReleaseRec[]
   issues: IssueRec[]
 }
+
+/** Features every emulated organization has unless its record says otherwise. */
+export const DEFAULT_ORG_FEATURES = ['discover-basic', 'performance-view', 'global-views', 'session-replay', 'user-feedback-ui']
+
+/** An organization's feature flags: its record's, else the defaults above. */
+export function orgFeatures (org: OrgRec): readonly string[] {
+  return org.features ?? DEFAULT_ORG_FEATURES
+}

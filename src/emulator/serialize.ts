@@ -2,17 +2,17 @@
  * Records → Sentry response bodies, in the shapes of the spec's 200 schemas (openapi.json; the
  * tests validate every endpoint against them) with the values of the real payloads (./fixtures).
  */
-import { orgFeatures } from './datasets.js'
 import clientKeyTemplate from './fixtures/client-key.json' with { type: 'json' }
 import activityTemplate from './fixtures/issue-activity.json' with { type: 'json' }
 import commitsTemplate from './fixtures/release-commits.json' with { type: 'json' }
 import deploysTemplate from './fixtures/release-deploys.json' with { type: 'json' }
-import type {
-  Assignee, ClientKeyRec, IssueRec, MemberRec, OrgRec, OrgRole, ProjectRec, ReleaseRec, SeedData, TeamRec, UserRec
+import {
+  type Assignee, type ClientKeyRec, type IssueRec, type MemberRec, type OrgRec, type OrgRole, type ProjectRec,
+  type ReleaseRec, type SeedData, type TeamRec, type UserRec, orgFeatures
 } from './model.js'
 import { SEED_NOW_MS } from './seed.js'
 import { clone, seededRandom } from './util.js'
-import type { SpanCache } from './spans.js'
+import type { SpanCache } from './span-cache.js'
 
 export type Json = Record<string, unknown>
 

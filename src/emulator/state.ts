@@ -9,7 +9,7 @@ import { RateLimiter } from './rate-limit.js'
 import { buildSeed } from './seed.js'
 import type { World } from './serialize.js'
 import type { EmulatorClient, EmulatorCounters, EmulatorOptions, TokenResponseBody } from './types.js'
-import { SpanCache } from './spans.js'
+import { SpanCache } from './span-cache.js'
 import { isoMicros, randomToken } from './util.js'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600

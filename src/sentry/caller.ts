@@ -1,11 +1,10 @@
 import { type GatewayError, badUserInput, upstreamError } from '../errors.js'
 import type { Deadline } from './deadline.js'
-import { MAX_PAGE_SIZE, toPage } from './pagination.js'
+import { MAX_PAGE_SIZE, type Page, type PageArgs, toPage } from './pagination.js'
 import { type Send, type UpstreamResponse, firstHeader } from './pipeline.js'
 import { errorForResponse, parseJson } from './responses.js'
 import type { HttpMethod } from './scopes.js'
 import { TransportError } from './transport.js'
-import type { Page, PageArgs } from './types.js'
 
 /**
  * Where a Sentry call described by a resource module (src/sentry/issues.ts, …) becomes an HTTP

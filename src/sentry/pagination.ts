@@ -1,11 +1,26 @@
-import type { Page } from './types.js'
-
 /**
  * Sentry's cursor pagination (docs/sentry.md §4, getsentry/sentry src/sentry/api/base.py):
  *   Link: <…&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1",
  *         <…&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"
  * Both rels are always present; `results` says whether that page has rows. Cursors are opaque.
  */
+
+/** A page of a Sentry list, mapped from the `Link` header (docs/sentry.md §4). */
+export interface Page<T> {
+  items: T[]
+  /** Cursor of the next page when Sentry says it has results, else null. */
+  nextCursor: string | null
+  /** Cursor of the previous page when Sentry says it has results, else null. */
+  prevCursor: string | null
+  /** Sentry's `X-Hits` header (total rows of the search), where it sends one (the issue list). */
+  hits?: number | null
+}
+
+export interface PageArgs {
+  cursor?: string | null
+  /** 1..100; Sentry's max page size is 100. */
+  perPage?: number
+}
 
 /** Sentry's default and maximum page size (`per_page` and the issues list's `limit`). */
 export const MAX_PAGE_SIZE = 100

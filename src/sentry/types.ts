@@ -10,22 +10,9 @@ import type { Deadline } from './deadline.js'
  */
 import type { AccessTokenRecord } from '../db/store.js'
 
-/** A page of a Sentry list, mapped from the `Link` header (docs/sentry.md §4). */
-export interface Page<T> {
-  items: T[]
-  /** Cursor of the next page when Sentry says it has results, else null. */
-  nextCursor: string | null
-  /** Cursor of the previous page when Sentry says it has results, else null. */
-  prevCursor: string | null
-  /** Sentry's `X-Hits` header (total rows of the search), where it sends one (the issue list). */
-  hits?: number | null
-}
+import type { Page, PageArgs } from './pagination.js'
 
-export interface PageArgs {
-  cursor?: string | null
-  /** 1..100; Sentry's max page size is 100. */
-  perPage?: number
-}
+export type { Page, PageArgs }
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 

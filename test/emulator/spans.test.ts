@@ -2,7 +2,8 @@
 import t from 'tap'
 import type { OrgRec } from '../../src/emulator/model.js'
 import { EmulatorState, resolveOptions } from '../../src/emulator/state.js'
-import { MINUTE_MS, SpanCache, spanProjects, spansInWindow, traceSpans } from '../../src/emulator/spans.js'
+import { SpanCache } from '../../src/emulator/span-cache.js'
+import { MINUTE_MS, spanProjects, spansInWindow, traceSpans } from '../../src/emulator/spans.js'
 
 const NOW = Date.parse('2026-11-30T07:13:27.123Z')
 
