@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
@@ -65,20 +66,18 @@ export function helmetOptions (config: Config): HelmetOptions {
 }
 
 /**
- * The headers helmet's middleware sets, computed once: it runs against a recorder instead of a
- * response. Helmet's middleware only sets (and removes) fixed headers derived from its options
- * (https://github.com/helmetjs/helmet, index.ts), so the result is the same for every request.
+ * The headers helmet's middleware sets, computed once: it runs against a response that is never
+ * sent (no socket is ever connected). Helmet's middleware only sets (and removes) fixed headers
+ * derived from its options (https://github.com/helmetjs/helmet, index.ts), so the result is the
+ * same for every request.
  */
 export function helmetHeaders (options: HelmetOptions): Array<[string, string]> {
-  const headers = new Map<string, string>()
-  const recorder = {
-    setHeader (name: string, value: unknown) { headers.set(name.toLowerCase(), String(value)) },
-    removeHeader (name: string) { headers.delete(name.toLowerCase()) }
-  }
+  const req = new IncomingMessage(new Socket())
+  const res = new ServerResponse(req)
   let failure: unknown
-  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => { failure = err })
+  helmet(options)(req, res, (err?: unknown) => { failure = err })
   if (failure !== undefined) throw failure
-  return [...headers]
+  return Object.entries(res.getHeaders()).map(([name, value]) => [name, String(value)])
 }
 
 /**

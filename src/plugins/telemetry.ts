@@ -39,7 +39,8 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
   const { metrics, tracing, requestContext } = telemetry
   const { metricsToken, metricsPort } = opts.config.telemetry
   app.decorate('telemetry', telemetry)
-  app.decorateRequest('telemetry', null as unknown as RequestTelemetry)
+  // Set for each request in onRequest below; no dependencies.
+  app.decorateRequest('telemetry', null, [])
 
   app.addHook('onRoute', (route) => {
     const handler = route.handler
