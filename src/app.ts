@@ -3,8 +3,6 @@ import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import type { Store } from './db/store.js'
-import { openStore } from './db/open-store.js'
-import { trackRefreshes } from './db/refresh-tracker.js'
 import databasePlugin from './plugins/database.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
@@ -22,9 +20,8 @@ import telemetryPlugin from './plugins/telemetry.js'
 import graphqlTelemetryPlugin from './plugins/graphql-telemetry.js'
 import keepAlivePlugin from './plugins/keep-alive.js'
 import { GRAPHQL_PATH } from './plugins/graphql.js'
-import { createTelemetry, type Telemetry } from './telemetry/index.js'
+import type { Telemetry } from './telemetry/index.js'
 import { requestIdFrom } from './telemetry/request-id.js'
-import { persistedOperationNames } from './telemetry/operations.js'
 
 export interface AppDeps {
   /** A ready store; by default the one DATABASE_URL selects (SQLite file or PostgreSQL). */
@@ -42,8 +39,10 @@ export interface AppDeps {
 }
 
 /**
- * The app factory: returns a Fastify instance that is not listening. No global state: every
- * resource (database, HTTP agent, caches) is created here and released on `app.close()`.
+ * The app factory: returns a Fastify instance that is not listening. No global state: each
+ * resource (database, HTTP agent, telemetry exporters, timers) is opened by the plugin that
+ * releases it on `app.close()`; when a plugin fails to register, those registered before it are
+ * closed before the error is thrown, so a failed start leaks nothing.
  */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -58,37 +57,40 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     genReqId: requestIdFrom
   })
 
-  const opened = deps.store ?? await openStore(config, {
-    now: deps.now,
-    onPoolError: err => { app.log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database connection lost') }
-  })
-  const telemetry = deps.telemetry ?? await createTelemetry(config, { store: opened, knownOperations: persistedOperationNames(), now: deps.now })
-  app.addHook('onClose', async () => { await telemetry.close() })
+  try {
+    await registerPlugins(app, config, deps)
+  } catch (err) {
+    // What the plugins registered so far opened (the store, telemetry exporters) closes with them.
+    await app.close().catch((closeErr: unknown) => { app.log.error({ err: closeErr }, 'closing after a failed start failed') })
+    throw err
+  }
+
+  return app
+}
+
+/** The plugins, in order: each one opens what it owns and closes it on `app.close()`. */
+async function registerPlugins (app: FastifyInstance, config: Config, deps: AppDeps): Promise<void> {
   // Telemetry before any route, so that every handler runs in its request's telemetry context.
-  await app.register(telemetryPlugin, { config, telemetry, graphqlPath: GRAPHQL_PATH })
+  await app.register(telemetryPlugin, { config, telemetry: deps.telemetry, now: deps.now, graphqlPath: GRAPHQL_PATH })
   // Security headers and CORS first, so every answer (404s and errors included) carries them.
   await app.register(gracefulClosePlugin)
   await app.register(securityPlugin, { config })
   // A refresh in flight at shutdown ends within one upstream call: wait that long for its rotated tokens.
   const refreshWaitMs = config.upstreamConnectTimeoutMs + config.upstreamRequestTimeoutMs + 5000
-  const refreshes = trackRefreshes(opened, refreshWaitMs)
-  const store = refreshes.store
-  await app.register(databasePlugin, { store })
+  await app.register(databasePlugin, { config, now: deps.now, store: deps.store, refreshWaitMs })
   await app.register(errorHandlerPlugin)
   await app.register(sessionPlugin, { config })
   await app.register(authPlugin, { config, now: deps.now })
   await app.register(sentryOAuthPlugin, { config, now: deps.now })
-  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? telemetry.signals })
+  await app.register(sentryPlugin, { config, now: deps.now, dispatcher: deps.dispatcher, signals: deps.signals ?? app.telemetry.signals })
   // onClose hooks run in reverse order of registration: this one, registered after the Sentry
   // plugin, runs before it closes the upstream HTTP agent (and before the database closes), so a
   // refresh in flight gets Sentry's answer and stores the rotated pair first.
-  app.addHook('onClose', async () => { await refreshes.whenIdle(refreshWaitMs) })
+  app.addHook('onClose', async () => { await app.refreshes.whenIdle(refreshWaitMs) })
   await app.register(graphqlPlugin, { config })
   await app.register(graphqlTelemetryPlugin)
   await app.register(keepAlivePlugin, { config, now: deps.now })
   await app.register(healthRoutes)
   await app.register(connectRoutes, { config, now: deps.now })
   await app.register(pageRoutes, { config, now: deps.now })
-
-  return app
 }

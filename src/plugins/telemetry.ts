@@ -4,7 +4,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Span } from '@opentelemetry/api'
 import type { Config } from '../config.js'
-import type { Telemetry } from '../telemetry/index.js'
+import { type Telemetry, createTelemetry } from '../telemetry/index.js'
+import { persistedOperationNames } from '../telemetry/operations.js'
 import { type RequestTelemetry, newRequestTelemetry } from '../telemetry/request-context.js'
 
 declare module 'fastify' {
@@ -19,7 +20,9 @@ declare module 'fastify' {
 
 export interface TelemetryPluginOptions {
   config: Config
-  telemetry: Telemetry
+  /** Telemetry made elsewhere (tests); by default created from config.telemetry. Either way it is closed with the app. */
+  telemetry?: Telemetry
+  now?: () => number
   /** Paths whose requests are GraphQL operations (metrics per operation). */
   graphqlPath: string
 }
@@ -35,7 +38,14 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
  * that each route's handler runs inside the request's telemetry context (request-context.ts).
  */
 export default fp(async function telemetryPlugin (app: FastifyInstance, opts: TelemetryPluginOptions) {
-  const { telemetry, graphqlPath } = opts
+  const { graphqlPath } = opts
+  // The store is read at scrape time only, once the database plugin (registered later) has opened it.
+  const telemetry = opts.telemetry ?? await createTelemetry(opts.config, {
+    store: { connectionStats: async () => await app.store.connectionStats() },
+    knownOperations: persistedOperationNames(),
+    now: opts.now
+  })
+  app.addHook('onClose', async () => { await telemetry.close() })
   const { metrics, tracing, requestContext } = telemetry
   const { metricsToken, metricsPort } = opts.config.telemetry
   app.decorate('telemetry', telemetry)
