@@ -1,4 +1,5 @@
 import t from 'tap'
+import { ConcurrencyGate, RateWindows, readRateLimitHeaders, readRetryAfterMs } from '../../src/sentry/rate-limit.js'
 import { buildTestApp } from '../helpers/app.js'
 import { connect, control, counters, resetCounters, settle } from './helpers.js'
 
@@ -66,4 +67,62 @@ t.test('the default gate (25) stays under an enforced limit of 25 from the first
   const { codes } = await settle(Array.from({ length: 100 }, async () => await client.projects.list('acme')))
   t.same(codes, [])
   t.equal((await counters(emulator.url)).rateLimited, 0)
+})
+
+t.test('rate-limit headers', async t => {
+  t.same(readRateLimitHeaders({
+    'x-sentry-rate-limit-limit': '40', 'x-sentry-rate-limit-remaining': '0', 'x-sentry-rate-limit-reset': '1700000001', 'x-sentry-rate-limit-concurrentlimit': '25'
+  }), { limit: 40, remaining: 0, resetAtMs: 1700000001000, concurrentLimit: 25 })
+  t.same(readRateLimitHeaders({ 'x-sentry-rate-limit-limit': ['abc'] }), { limit: null, remaining: null, resetAtMs: null, concurrentLimit: null })
+  t.equal(readRetryAfterMs({ 'retry-after': '3' }, 0), 3000)
+  t.equal(readRetryAfterMs({ 'retry-after': new Date(10_000).toUTCString() }, 4000), 6000)
+  t.equal(readRetryAfterMs({ 'retry-after': 'soon' }, 0), null)
+  t.equal(readRetryAfterMs({}, 0), null)
+})
+
+t.test('the concurrency gate never runs more than the learned limit', async t => {
+  const gate = new ConcurrencyGate(3)
+  t.equal(gate.limit, 3)
+  const releases = await Promise.all([gate.acquire(), gate.acquire(), gate.acquire()])
+  let fourth = false
+  const p = gate.acquire().then(r => { fourth = true; return r })
+  await new Promise(resolve => setImmediate(resolve))
+  t.equal(fourth, false, 'waits at the limit')
+  t.equal(gate.inFlight, 3)
+  releases[0]?.()
+  releases[0]?.()
+  const r4 = await p
+  t.equal(gate.inFlight, 3, 'a double release counts once')
+  gate.learn('GET /a/', 1)
+  gate.learn('GET /a/', 1)
+  gate.learn('GET /b/', 5)
+  gate.learn('GET /c/', null)
+  t.equal(gate.limit, 1, 'the smallest limit seen wins')
+  let fifth = false
+  const p5 = gate.acquire().then(r => { fifth = true; return r })
+  releases[1]?.(); releases[2]?.()
+  await new Promise(resolve => setImmediate(resolve))
+  t.equal(fifth, false, 'still over the new limit')
+  r4()
+  ;(await p5)()
+  t.equal(gate.inFlight, 0)
+})
+
+t.test('rate windows: wait when a window is spent, count otherwise', async t => {
+  let now = 1_000_000
+  const w = new RateWindows(() => now)
+  t.equal(w.reserve('e'), 0, 'unknown endpoint goes')
+  w.observe('e', { limit: 2, remaining: 1, resetAtMs: now + 1000, concurrentLimit: null }, false)
+  t.equal(w.reserve('e'), 0)
+  t.equal(w.reserve('e'), 1000, 'spent: wait for the reset')
+  w.observe('e', { limit: 2, remaining: 1, resetAtMs: now + 1000, concurrentLimit: null }, false)
+  t.equal(w.reserve('e'), 1000, 'a stale header does not raise the local count')
+  w.observe('e', { limit: 2, remaining: 5, resetAtMs: now + 500, concurrentLimit: null }, false)
+  t.equal(w.reserve('e'), 1000, 'an older window is ignored')
+  w.observe('e', { limit: 2, remaining: null, resetAtMs: null, concurrentLimit: null }, false)
+  w.observe('e', { limit: 2, remaining: null, resetAtMs: now + 2000, concurrentLimit: null }, false)
+  now += 1000
+  t.equal(w.reserve('e'), 0, 'the window reset')
+  w.observe('e', { limit: 2, remaining: 3, resetAtMs: now + 1000, concurrentLimit: null }, true)
+  t.equal(w.reserve('e'), 1000, 'a 429 spends the window')
 })

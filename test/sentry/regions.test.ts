@@ -1,5 +1,7 @@
 import t from 'tap'
 import { createServer } from 'node:net'
+import { reconnectRequired } from '../../src/errors.js'
+import { RegionRoutes, acceptableRegionUrl } from '../../src/sentry/regions.js'
 import { buildTestApp } from '../helpers/app.js'
 import { connect, counters, resetCounters } from './helpers.js'
 
@@ -101,7 +103,6 @@ t.test('attack (issue 10, defect 8): a regionUrl on another port, scheme or host
   const client = app.sentry.forConnection(connectionId)
   t.ok((await client.projects.list('acme')).items.length > 0, 'served by SENTRY_URL')
   t.same(seen, [], 'the other port got nothing')
-  const { acceptableRegionUrl } = await import('../../src/sentry/regions.js')
   for (const url of traps) t.equal(acceptableRegionUrl(url, emulator.url), null, url)
   t.equal(acceptableRegionUrl(`http://127.0.0.2:${main.port}`, emulator.url), `http://127.0.0.2:${main.port}`, 'another loopback address on the same port is a region')
   t.equal(acceptableRegionUrl('https://us.sentry.io:8443', 'https://sentry.io'), null, 'a subdomain on another port')
@@ -120,4 +121,58 @@ t.test('an unreachable region on a closed port is not even tried', async t => {
   const c = await counters(emulator.url)
   t.equal(c.byOrigin.region ?? 0, 0)
   t.equal(c.byRoute['GET /api/0/organizations/{organization_id_or_slug}/'], 1, 'the stored regionUrl was refused: the region was looked up')
+})
+
+t.test('region URLs are only trusted on hosts of the configured Sentry', async t => {
+  t.equal(acceptableRegionUrl('https://us.sentry.io/', 'https://sentry.io'), 'https://us.sentry.io')
+  t.equal(acceptableRegionUrl('https://sentry.io', 'https://sentry.io'), 'https://sentry.io')
+  // Loopback stays loopback, but on SENTRY_URL's port only (issue 10, defect 8).
+  t.equal(acceptableRegionUrl('http://127.0.0.2:3000', 'http://localhost:3000'), 'http://127.0.0.2:3000')
+  t.equal(acceptableRegionUrl('http://127.0.0.1:4000', 'http://localhost:3000'), null)
+  t.equal(acceptableRegionUrl('https://evil.example', 'https://sentry.io'), null)
+  t.equal(acceptableRegionUrl('https://sentry.io.evil.example', 'https://sentry.io'), null)
+  t.equal(acceptableRegionUrl('http://us.sentry.io', 'https://sentry.io'), null, 'no downgrade')
+  t.equal(acceptableRegionUrl('https://u:p@us.sentry.io', 'https://sentry.io'), null)
+  t.equal(acceptableRegionUrl('https://us.sentry.io/?x=1', 'https://sentry.io'), null)
+  t.equal(acceptableRegionUrl('not a url', 'https://sentry.io'), null)
+  t.equal(acceptableRegionUrl('', 'https://sentry.io'), null)
+  t.equal(acceptableRegionUrl(null, 'https://sentry.io'), null)
+})
+
+t.test('region routes: seeded, looked up once, expire, fall back on failure', async t => {
+  let now = 0
+  let lookups = 0
+  let lookupResult: () => Promise<string | null> = async () => 'https://de.sentry.io'
+  const routes = new RegionRoutes({
+    sentryUrl: 'https://sentry.io',
+    now: () => now,
+    loadStored: async () => [
+      { orgId: '11', slug: 'Acme', name: 'Acme', regionUrl: 'https://us.sentry.io' },
+      { orgId: '12', slug: 'evil', name: 'Evil', regionUrl: 'https://evil.example' }
+    ],
+    lookup: async () => { lookups++; return await lookupResult() }
+  })
+  t.equal(await routes.baseUrlFor('acme'), 'https://us.sentry.io', 'seeded by slug (case-insensitive)')
+  t.equal(await routes.baseUrlFor('11'), 'https://us.sentry.io', 'and by id')
+  t.equal(lookups, 0)
+  const [a, b] = await Promise.all([routes.baseUrlFor('evil'), routes.baseUrlFor('evil')])
+  t.equal(a, 'https://de.sentry.io', 'an untrusted stored URL is looked up instead')
+  t.equal(b, a)
+  t.equal(lookups, 1, 'concurrent lookups are shared')
+  now += 2 * 60 * 60 * 1000
+  lookupResult = async () => { throw new Error('down') }
+  t.equal(await routes.baseUrlFor('acme'), 'https://sentry.io', 'expired; the lookup fails: SENTRY_URL')
+  routes.failed('acme', 'https://us.sentry.io')
+  t.equal(await routes.baseUrlFor('acme'), 'https://sentry.io')
+  routes.failed('acme', 'https://sentry.io')
+  t.equal(await routes.baseUrlFor('acme'), 'https://sentry.io', 'failed() on the current URL keeps SENTRY_URL')
+  lookupResult = async () => { throw reconnectRequired('c1', 'revoked') }
+  await t.rejects(routes.baseUrlFor('initech'), { code: 'RECONNECT_REQUIRED' }, 'an unusable connection is not hidden')
+  lookupResult = async () => null
+  t.equal(await routes.baseUrlFor('initech'), 'https://sentry.io')
+
+  const broken = new RegionRoutes({
+    sentryUrl: 'https://sentry.io', now: () => 0, loadStored: async () => { throw new Error('db down') }, lookup: async () => 'https://us.sentry.io'
+  })
+  t.equal(await broken.baseUrlFor('acme'), 'https://us.sentry.io', 'a failing seed still allows the lookup')
 })

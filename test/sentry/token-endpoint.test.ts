@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events'
 import { Agent } from 'undici'
 import { Deadline } from '../../src/sentry/deadline.js'
-import { MAX_TOKEN_RESPONSE_BYTES, TokenExchangeError, createTokenEndpoint, readTokenResponse } from '../../src/sentry/token-endpoint.js'
+import { MAX_TOKEN_RESPONSE_BYTES, TokenExchangeError, createTokenEndpoint, readTokenResponse, tokensFromResponse } from '../../src/sentry/token-endpoint.js'
 
 // Sentry's token endpoint module (code exchange and refresh) against a real loopback server,
 // including the attacks of issue 10, defect 4: a 400 MB token response and a slow one.
@@ -106,4 +106,15 @@ t.test('attack: a slow token response ends at the request\'s deadline, not at th
   t.match(await failureOf(e.exchangeCode(exchange, Deadline.after(500))), { status: 424, code: 'sentry_timeout' })
   t.ok(Date.now() - started < 5000, 'answered near the 0.5 s deadline, not after the 60 s timeout')
   t.match(await failureOf(e.exchangeCode(exchange, Deadline.after(0))), { code: 'sentry_timeout' }, 'a deadline already passed: nothing is sent')
+})
+
+t.test('token responses: expires_at preferred, expires_in as fallback', async t => {
+  const now = Date.parse('2024-11-01T00:00:00Z')
+  t.same(tokensFromResponse({ access_token: 'a', refresh_token: 'r', expires_in: 10, expires_at: '2024-11-27T23:20:21.054320Z', token_type: 'bearer' }, now),
+    { accessToken: 'a', refreshToken: 'r', expiresAt: new Date('2024-11-27T23:20:21.054Z') })
+  t.same(tokensFromResponse({ access_token: 'a', expires_in: 10 }, now), { accessToken: 'a', refreshToken: null, expiresAt: new Date(now + 10_000) })
+  t.same(tokensFromResponse({ access_token: 'a', expires_in: null }, now), { accessToken: 'a', refreshToken: null, expiresAt: null })
+  t.throws(() => tokensFromResponse({ refresh_token: 'r' }, now), { code: 'UPSTREAM_ERROR' })
+  t.throws(() => tokensFromResponse(null, now), { code: 'UPSTREAM_ERROR' })
+  t.throws(() => tokensFromResponse({ access_token: 'a', token_type: 'mac' }, now), { code: 'UPSTREAM_ERROR' })
 })

@@ -10,7 +10,7 @@ import { ConcurrencyGate, RateWindows } from '../../src/sentry/rate-limit.js'
 import { retryLayer } from '../../src/sentry/retry.js'
 import { throttleLayer } from '../../src/sentry/throttle.js'
 import { createTokenEndpoint } from '../../src/sentry/token-endpoint.js'
-import { closeAgent, createTransport, createUpstreamAgent } from '../../src/sentry/transport.js'
+import { classifyTransportError, closeAgent, createTransport, createUpstreamAgent } from '../../src/sentry/transport.js'
 import type { Dispatcher } from 'undici'
 
 // Edge cases of the HTTP layers that the emulator does not produce, against a real loopback
@@ -181,4 +181,21 @@ t.test('an injected dispatcher is used and left open', async t => {
   t.same((await h.call(context(), { method: 'GET', path: '/api/0/organizations/' })).data, [])
   await h.close()
   t.equal(agent.closed, false)
+})
+
+t.test('transport errors: timeouts, never-sent connect failures, resets, others', async t => {
+  const kind = (err: unknown, timedOut = false) => {
+    const e = classifyTransportError(err, timedOut)
+    return [e.kind, e.errorCode, e.notSent, e.toGatewayError().code]
+  }
+  t.same(kind(new Error('x'), true), ['timeout', 'REQUEST_TIMEOUT', false, 'UPSTREAM_TIMEOUT'])
+  t.same(kind({ code: 'UND_ERR_CONNECT_TIMEOUT' }), ['connect-timeout', 'UND_ERR_CONNECT_TIMEOUT', true, 'UPSTREAM_TIMEOUT'])
+  t.same(kind({ code: 'UND_ERR_BODY_TIMEOUT' }), ['timeout', 'UND_ERR_BODY_TIMEOUT', false, 'UPSTREAM_TIMEOUT'])
+  t.same(kind(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } })), ['connect', 'ECONNREFUSED', true, 'UPSTREAM_ERROR'])
+  t.same(kind({ code: 'ECONNRESET' }), ['reset', 'ECONNRESET', false, 'UPSTREAM_ERROR'])
+  t.same(kind({ code: 'HPE_INVALID_CONSTANT' }), ['reset', 'HPE_INVALID_CONSTANT', false, 'UPSTREAM_ERROR'])
+  t.same(kind({ code: 'BODY_TOO_LARGE' }), ['too-large', 'BODY_TOO_LARGE', false, 'UPSTREAM_ERROR'])
+  t.same(kind(new Error('plain')), ['other', 'UNKNOWN', false, 'UPSTREAM_ERROR'])
+  t.same(kind({ code: 'weird code with spaces' }), ['other', 'UNKNOWN', false, 'UPSTREAM_ERROR'], 'odd codes are not logged')
+  t.same(kind('a string'), ['other', 'UNKNOWN', false, 'UPSTREAM_ERROR'])
 })
