@@ -1,5 +1,6 @@
 /**
- * `npm run codegen`: regenerates src/graphql/generated.ts (resolver and loader types) from
+ * `npm run codegen`: regenerates src/graphql/generated.ts (resolver types; mercurius-codegen also
+ * emits loader types, which nothing uses: the gateway has no Mercurius loaders) from
  * schema/*.graphql, and src/graphql/persisted-queries.json (the allow-list) from
  * src/graphql/operations/*.graphql.
  * `npm run codegen:check` (`--check`): regenerates in memory and fails when a committed file
@@ -51,11 +52,6 @@ export async function generate (targets: CodegenTargets = DEFAULT_TARGETS): Prom
       Release: './models.js#ReleaseModel',
       Trace: './performance-models.js#TraceModel',
       SessionGroup: './performance-models.js#SessionGroupModel'
-    },
-    loadersCustomParentTypes: {
-      Project: 'import("./models.js").ProjectModel',
-      Issue: 'import("./models.js").IssueModel',
-      Event: 'import("./models.js").EventModel'
     }
   }, HEADER, true)
   const generated = await format(code, { parser: 'typescript', semi: false, singleQuote: true, printWidth: 120 })

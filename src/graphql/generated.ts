@@ -3790,30 +3790,30 @@ export interface Loaders<
   },
 > {
   Event?: {
-    id?: LoaderResolver<Scalars['ID'], import('./models.js').EventModel, {}, TContext>
-    globalId?: LoaderResolver<Scalars['ID'], import('./models.js').EventModel, {}, TContext>
-    eventID?: LoaderResolver<Scalars['String'], import('./models.js').EventModel, {}, TContext>
-    groupID?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    projectID?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    title?: LoaderResolver<Scalars['String'], import('./models.js').EventModel, {}, TContext>
-    message?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    dateCreated?: LoaderResolver<Maybe<Scalars['DateTime']>, import('./models.js').EventModel, {}, TContext>
-    dateReceived?: LoaderResolver<Maybe<Scalars['DateTime']>, import('./models.js').EventModel, {}, TContext>
-    platform?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    type?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    culprit?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    location?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').EventModel, {}, TContext>
-    tags?: LoaderResolver<Array<Tag>, import('./models.js').EventModel, {}, TContext>
-    user?: LoaderResolver<Maybe<EventUser>, import('./models.js').EventModel, {}, TContext>
-    entries?: LoaderResolver<Maybe<Array<EventEntry>>, import('./models.js').EventModel, {}, TContext>
-    contexts?: LoaderResolver<Maybe<Array<EventContext>>, import('./models.js').EventModel, {}, TContext>
-    trace?: LoaderResolver<Maybe<TraceContext>, import('./models.js').EventModel, {}, TContext>
-    sdk?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
-    release?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
-    metadata?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
-    occurrence?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').EventModel, {}, TContext>
-    raw?: LoaderResolver<Scalars['JSON'], import('./models.js').EventModel, {}, TContext>
-    traceDetails?: LoaderResolver<Maybe<Trace>, import('./models.js').EventModel, {}, TContext>
+    id?: LoaderResolver<Scalars['ID'], Event, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], Event, {}, TContext>
+    eventID?: LoaderResolver<Scalars['String'], Event, {}, TContext>
+    groupID?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    projectID?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    title?: LoaderResolver<Scalars['String'], Event, {}, TContext>
+    message?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    dateCreated?: LoaderResolver<Maybe<Scalars['DateTime']>, Event, {}, TContext>
+    dateReceived?: LoaderResolver<Maybe<Scalars['DateTime']>, Event, {}, TContext>
+    platform?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    type?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    culprit?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    location?: LoaderResolver<Maybe<Scalars['String']>, Event, {}, TContext>
+    tags?: LoaderResolver<Array<Tag>, Event, {}, TContext>
+    user?: LoaderResolver<Maybe<EventUser>, Event, {}, TContext>
+    entries?: LoaderResolver<Maybe<Array<EventEntry>>, Event, {}, TContext>
+    contexts?: LoaderResolver<Maybe<Array<EventContext>>, Event, {}, TContext>
+    trace?: LoaderResolver<Maybe<TraceContext>, Event, {}, TContext>
+    sdk?: LoaderResolver<Maybe<Scalars['JSON']>, Event, {}, TContext>
+    release?: LoaderResolver<Maybe<Scalars['JSON']>, Event, {}, TContext>
+    metadata?: LoaderResolver<Maybe<Scalars['JSON']>, Event, {}, TContext>
+    occurrence?: LoaderResolver<Maybe<Scalars['JSON']>, Event, {}, TContext>
+    raw?: LoaderResolver<Scalars['JSON'], Event, {}, TContext>
+    traceDetails?: LoaderResolver<Maybe<Trace>, Event, {}, TContext>
   }
 
   Tag?: {
@@ -4128,51 +4128,41 @@ export interface Loaders<
   }
 
   Issue?: {
-    id?: LoaderResolver<Scalars['ID'], import('./models.js').IssueModel, {}, TContext>
-    globalId?: LoaderResolver<Scalars['ID'], import('./models.js').IssueModel, {}, TContext>
-    shortId?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
-    title?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
-    culprit?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    level?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
-    status?: LoaderResolver<IssueState, import('./models.js').IssueModel, {}, TContext>
-    substatus?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    priority?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    count?: LoaderResolver<Scalars['BigInt'], import('./models.js').IssueModel, {}, TContext>
-    userCount?: LoaderResolver<Scalars['Int'], import('./models.js').IssueModel, {}, TContext>
-    firstSeen?: LoaderResolver<Maybe<Scalars['DateTime']>, import('./models.js').IssueModel, {}, TContext>
-    lastSeen?: LoaderResolver<Maybe<Scalars['DateTime']>, import('./models.js').IssueModel, {}, TContext>
-    permalink?: LoaderResolver<Scalars['String'], import('./models.js').IssueModel, {}, TContext>
-    type?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    issueType?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    issueCategory?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    platform?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    logger?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').IssueModel, {}, TContext>
-    hasSeen?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').IssueModel, {}, TContext>
-    isBookmarked?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').IssueModel, {}, TContext>
-    isSubscribed?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').IssueModel, {}, TContext>
-    isPublic?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').IssueModel, {}, TContext>
-    isUnhandled?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').IssueModel, {}, TContext>
-    numComments?: LoaderResolver<Maybe<Scalars['Int']>, import('./models.js').IssueModel, {}, TContext>
-    metadata?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').IssueModel, {}, TContext>
-    statusDetails?: LoaderResolver<Maybe<Scalars['JSON']>, import('./models.js').IssueModel, {}, TContext>
-    project?: LoaderResolver<Maybe<Project>, import('./models.js').IssueModel, {}, TContext>
-    assignedTo?: LoaderResolver<Maybe<Assignee>, import('./models.js').IssueModel, {}, TContext>
-    events?: LoaderResolver<Maybe<EventConnection>, import('./models.js').IssueModel, IssueeventsArgs, TContext>
-    latestEvent?: LoaderResolver<Maybe<Event>, import('./models.js').IssueModel, {}, TContext>
-    tags?: LoaderResolver<Maybe<Array<IssueTag>>, import('./models.js').IssueModel, {}, TContext>
-    tagValues?: LoaderResolver<
-      Maybe<TagValueConnection>,
-      import('./models.js').IssueModel,
-      IssuetagValuesArgs,
-      TContext
-    >
-    raw?: LoaderResolver<Scalars['JSON'], import('./models.js').IssueModel, {}, TContext>
-    frequency?: LoaderResolver<
-      Maybe<Array<TimeSeriesPoint>>,
-      import('./models.js').IssueModel,
-      IssuefrequencyArgs,
-      TContext
-    >
+    id?: LoaderResolver<Scalars['ID'], Issue, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], Issue, {}, TContext>
+    shortId?: LoaderResolver<Scalars['String'], Issue, {}, TContext>
+    title?: LoaderResolver<Scalars['String'], Issue, {}, TContext>
+    culprit?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    level?: LoaderResolver<Scalars['String'], Issue, {}, TContext>
+    status?: LoaderResolver<IssueState, Issue, {}, TContext>
+    substatus?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    priority?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    count?: LoaderResolver<Scalars['BigInt'], Issue, {}, TContext>
+    userCount?: LoaderResolver<Scalars['Int'], Issue, {}, TContext>
+    firstSeen?: LoaderResolver<Maybe<Scalars['DateTime']>, Issue, {}, TContext>
+    lastSeen?: LoaderResolver<Maybe<Scalars['DateTime']>, Issue, {}, TContext>
+    permalink?: LoaderResolver<Scalars['String'], Issue, {}, TContext>
+    type?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    issueType?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    issueCategory?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    platform?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    logger?: LoaderResolver<Maybe<Scalars['String']>, Issue, {}, TContext>
+    hasSeen?: LoaderResolver<Maybe<Scalars['Boolean']>, Issue, {}, TContext>
+    isBookmarked?: LoaderResolver<Maybe<Scalars['Boolean']>, Issue, {}, TContext>
+    isSubscribed?: LoaderResolver<Maybe<Scalars['Boolean']>, Issue, {}, TContext>
+    isPublic?: LoaderResolver<Maybe<Scalars['Boolean']>, Issue, {}, TContext>
+    isUnhandled?: LoaderResolver<Maybe<Scalars['Boolean']>, Issue, {}, TContext>
+    numComments?: LoaderResolver<Maybe<Scalars['Int']>, Issue, {}, TContext>
+    metadata?: LoaderResolver<Maybe<Scalars['JSON']>, Issue, {}, TContext>
+    statusDetails?: LoaderResolver<Maybe<Scalars['JSON']>, Issue, {}, TContext>
+    project?: LoaderResolver<Maybe<Project>, Issue, {}, TContext>
+    assignedTo?: LoaderResolver<Maybe<Assignee>, Issue, {}, TContext>
+    events?: LoaderResolver<Maybe<EventConnection>, Issue, IssueeventsArgs, TContext>
+    latestEvent?: LoaderResolver<Maybe<Event>, Issue, {}, TContext>
+    tags?: LoaderResolver<Maybe<Array<IssueTag>>, Issue, {}, TContext>
+    tagValues?: LoaderResolver<Maybe<TagValueConnection>, Issue, IssuetagValuesArgs, TContext>
+    raw?: LoaderResolver<Scalars['JSON'], Issue, {}, TContext>
+    frequency?: LoaderResolver<Maybe<Array<TimeSeriesPoint>>, Issue, IssuefrequencyArgs, TContext>
   }
 
   AssignedUser?: {
@@ -4308,25 +4298,25 @@ export interface Loaders<
   }
 
   Project?: {
-    id?: LoaderResolver<Scalars['ID'], import('./models.js').ProjectModel, {}, TContext>
-    globalId?: LoaderResolver<Scalars['ID'], import('./models.js').ProjectModel, {}, TContext>
-    slug?: LoaderResolver<Scalars['String'], import('./models.js').ProjectModel, {}, TContext>
-    name?: LoaderResolver<Scalars['String'], import('./models.js').ProjectModel, {}, TContext>
-    platform?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').ProjectModel, {}, TContext>
-    dateCreated?: LoaderResolver<Maybe<Scalars['DateTime']>, import('./models.js').ProjectModel, {}, TContext>
-    firstEvent?: LoaderResolver<Maybe<Scalars['DateTime']>, import('./models.js').ProjectModel, {}, TContext>
-    status?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').ProjectModel, {}, TContext>
-    isBookmarked?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').ProjectModel, {}, TContext>
-    isMember?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').ProjectModel, {}, TContext>
-    hasAccess?: LoaderResolver<Maybe<Scalars['Boolean']>, import('./models.js').ProjectModel, {}, TContext>
-    color?: LoaderResolver<Maybe<Scalars['String']>, import('./models.js').ProjectModel, {}, TContext>
-    features?: LoaderResolver<Maybe<Array<Scalars['String']>>, import('./models.js').ProjectModel, {}, TContext>
-    platforms?: LoaderResolver<Maybe<Array<Scalars['String']>>, import('./models.js').ProjectModel, {}, TContext>
-    environments?: LoaderResolver<Maybe<Array<Scalars['String']>>, import('./models.js').ProjectModel, {}, TContext>
-    teams?: LoaderResolver<Maybe<Array<Team>>, import('./models.js').ProjectModel, {}, TContext>
-    keys?: LoaderResolver<Maybe<ProjectKeyConnection>, import('./models.js').ProjectModel, ProjectkeysArgs, TContext>
-    issues?: LoaderResolver<Maybe<IssueConnection>, import('./models.js').ProjectModel, ProjectissuesArgs, TContext>
-    raw?: LoaderResolver<Scalars['JSON'], import('./models.js').ProjectModel, {}, TContext>
+    id?: LoaderResolver<Scalars['ID'], Project, {}, TContext>
+    globalId?: LoaderResolver<Scalars['ID'], Project, {}, TContext>
+    slug?: LoaderResolver<Scalars['String'], Project, {}, TContext>
+    name?: LoaderResolver<Scalars['String'], Project, {}, TContext>
+    platform?: LoaderResolver<Maybe<Scalars['String']>, Project, {}, TContext>
+    dateCreated?: LoaderResolver<Maybe<Scalars['DateTime']>, Project, {}, TContext>
+    firstEvent?: LoaderResolver<Maybe<Scalars['DateTime']>, Project, {}, TContext>
+    status?: LoaderResolver<Maybe<Scalars['String']>, Project, {}, TContext>
+    isBookmarked?: LoaderResolver<Maybe<Scalars['Boolean']>, Project, {}, TContext>
+    isMember?: LoaderResolver<Maybe<Scalars['Boolean']>, Project, {}, TContext>
+    hasAccess?: LoaderResolver<Maybe<Scalars['Boolean']>, Project, {}, TContext>
+    color?: LoaderResolver<Maybe<Scalars['String']>, Project, {}, TContext>
+    features?: LoaderResolver<Maybe<Array<Scalars['String']>>, Project, {}, TContext>
+    platforms?: LoaderResolver<Maybe<Array<Scalars['String']>>, Project, {}, TContext>
+    environments?: LoaderResolver<Maybe<Array<Scalars['String']>>, Project, {}, TContext>
+    teams?: LoaderResolver<Maybe<Array<Team>>, Project, {}, TContext>
+    keys?: LoaderResolver<Maybe<ProjectKeyConnection>, Project, ProjectkeysArgs, TContext>
+    issues?: LoaderResolver<Maybe<IssueConnection>, Project, ProjectissuesArgs, TContext>
+    raw?: LoaderResolver<Scalars['JSON'], Project, {}, TContext>
   }
 
   ProjectConnection?: {

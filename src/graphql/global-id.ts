@@ -10,6 +10,8 @@ import type { Scope } from './models.js'
 export const NODE_TYPES = ['Organization', 'Project', 'Issue', 'Release', 'Event'] as const
 export type NodeType = (typeof NODE_TYPES)[number]
 
+export const isNodeType = (v: unknown): v is NodeType => typeof v === 'string' && (NODE_TYPES as readonly string[]).includes(v)
+
 /** Parts a global id carries after its type, per type. */
 const ARITY: Record<NodeType, number> = { Organization: 1, Project: 2, Issue: 2, Release: 2, Event: 3 }
 
@@ -33,7 +35,7 @@ export function fromGlobalId (id: string, argument = 'id'): DecodedGlobalId {
       decoded = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'))
     } catch {}
   }
-  if (Array.isArray(decoded) && decoded.every((p) => typeof p === 'string') && (NODE_TYPES as readonly string[]).includes(String(decoded[0]))) {
+  if (Array.isArray(decoded) && decoded.every((p) => typeof p === 'string') && isNodeType(decoded[0])) {
     const [type, ...parts] = decoded as [NodeType, ...string[]]
     if (parts.length === ARITY[type] && parts.every((p) => p !== '')) return { type, parts }
   }

@@ -55,7 +55,7 @@ export const UPSTREAM_COST: Record<string, number | FieldCost> = {
   // src/graphql/resolvers/project.ts
   'Project.keys': 1,
   'Project.issues': 1,
-  // Project fields an issue's embedded project lacks (projectField in src/graphql/loaders.ts).
+  // Project fields an issue's embedded project lacks (lazyProjectFields in src/graphql/sentry-calls.ts).
   'Project.dateCreated': PROJECT_DETAIL,
   'Project.firstEvent': PROJECT_DETAIL,
   'Project.status': PROJECT_DETAIL,
@@ -67,14 +67,14 @@ export const UPSTREAM_COST: Record<string, number | FieldCost> = {
   'Project.platforms': PROJECT_DETAIL,
   'Project.environments': PROJECT_DETAIL,
   'Project.teams': PROJECT_DETAIL,
-  // src/graphql/resolvers/issue.ts and loaders.ts
+  // src/graphql/resolvers/issue.ts (calls in src/graphql/sentry-calls.ts)
   'Issue.events': 1,
   'Issue.latestEvent': 1,
   'Issue.tagValues': 1,
   'Issue.tags': ISSUE_DETAIL,
   // Event fields only full events carry (entries, contexts…) cost nothing: Issue.events lists
   // full events when one is selected, and latestEvent is a full event.
-  // src/graphql/resolvers/query.ts: the update, and a read-back when Sentry answers partially.
+  // src/graphql/resolvers/mutation.ts: the update, and a read-back when Sentry answers partially.
   'Mutation.updateIssue': 2,
   // src/graphql/resolvers/explore.ts, health.ts, trace (schema/explore.graphql, health.graphql,
   // trace.graphql): one call each; a listed event's trace may first need its full event.

@@ -8,10 +8,11 @@ import type { MercuriusContext } from 'mercurius'
 import { GatewayError } from '../../src/errors.js'
 import { requiredId } from '../../src/graphql/coerce.js'
 import { errorFormatter } from '../../src/graphql/error-formatter.js'
-import { typedResolvers } from '../../src/graphql/resolvers/index.js'
-import { member, team } from '../../src/graphql/resolvers/organization.js'
+import { resolvers } from '../../src/graphql/resolvers/index.js'
+import { member } from '../../src/graphql/resolvers/member.js'
 import { projectKey } from '../../src/graphql/resolvers/project.js'
 import { releaseProject } from '../../src/graphql/resolvers/release.js'
+import { team } from '../../src/graphql/resolvers/team.js'
 
 const upstream = (fn: () => unknown): string | undefined => {
   try {
@@ -33,7 +34,7 @@ t.test('requiredId: the first non-empty candidate, else UPSTREAM_ERROR', async (
 t.test('attack: objects without their id, field by field', async (t) => {
   const scope = { connectionId: 'c', org: 'acme' }
   const field = (type: string, name: string): (parent: unknown) => unknown => {
-    const resolver = (typedResolvers as unknown as Record<string, Record<string, (p: unknown, a: unknown, c: unknown, i: unknown) => unknown>>)[type]?.[name]
+    const resolver = (resolvers as unknown as Record<string, Record<string, (p: unknown, a: unknown, c: unknown, i: unknown) => unknown>>)[type]?.[name]
     if (resolver === undefined) throw new Error(`${type}.${name} has no resolver`)
     return (parent) => resolver(parent, {}, {}, {})
   }

@@ -239,13 +239,14 @@ t.test('scrub removes credentials from messages', async (t) => {
 })
 
 t.test('resolvers meet malformed Sentry objects with nulls and safe defaults', async (t) => {
-  const { typedResolvers } = await import('../../src/graphql/resolvers/index.js')
-  const { team, member } = await import('../../src/graphql/resolvers/organization.js')
+  const { resolvers } = await import('../../src/graphql/resolvers/index.js')
+  const { team } = await import('../../src/graphql/resolvers/team.js')
+  const { member } = await import('../../src/graphql/resolvers/member.js')
   const { projectKey } = await import('../../src/graphql/resolvers/project.js')
   const { releaseProject } = await import('../../src/graphql/resolvers/release.js')
   const scope = { connectionId: 'c', org: 'o' }
   const call = (type: string, field: string, parent: unknown): unknown =>
-    ((typedResolvers as Record<string, Record<string, (p: unknown) => unknown>>)[type]?.[field])?.(parent)
+    ((resolvers as Record<string, Record<string, (p: unknown) => unknown>>)[type]?.[field])?.(parent)
   const issue = { scope, data: { count: 'lots', tags: 'x' }, full: false }
   // Issue 10, defect 9: a missing non-null ID is UPSTREAM_ERROR, no longer "".
   const upstreamError = { code: 'UPSTREAM_ERROR' }
@@ -287,14 +288,11 @@ t.test('resolvers meet malformed Sentry objects with nulls and safe defaults', a
   t.match(projectKey({ id: 'k' } as never), { id: 'k', name: '', dsn: { public: null } })
 })
 
-t.test('loaders settle each item on its own and fetch what the parent lacks', async (t) => {
-  const { settle, eventField, projectField, latestEventLoader } = await import('../../src/graphql/loaders.js')
+t.test('fan-out fields settle each parent on its own and fetch what the parent lacks', async (t) => {
+  const { eventResolvers } = await import('../../src/graphql/resolvers/event.js')
+  const { issueResolvers } = await import('../../src/graphql/resolvers/issue.js')
+  const { projectResolvers } = await import('../../src/graphql/resolvers/project.js')
   const { RequestGateway } = await import('../../src/graphql/context.js')
-  t.same(await settle([{ obj: 1, params: {} }, { obj: 2, params: {} }], async ({ obj }) => {
-    // eslint-disable-next-line no-throw-literal -- a non-Error rejection is what is tested
-    if (obj === 2) throw 'a string'
-    return obj
-  }), [1, new Error('a string')])
 
   const calls: string[] = []
   const client = {
@@ -312,21 +310,21 @@ t.test('loaders settle each item on its own and fetch what the parent lacks', as
   const gw = new RequestGateway(app as never, {} as never)
   const ctx = { gw } as unknown as MercuriusContext
   const scope = { connectionId: 'c', org: 'acme' }
-  const listed = { scope, issueId: '1', data: { id: 'e', eventID: 'e' }, full: false }
-  const entries = await eventField('entries', (d) => normalizeEntries(d.entries))([{ obj: listed as never, params: {} }, { obj: listed as never, params: {} }], ctx)
+  const listed = { scope, issueId: '1', data: { id: 'e', eventID: 'e' }, full: false } as never
+  const entries = await Promise.all([eventResolvers.Event.entries(listed, {}, ctx), eventResolvers.Event.entries(listed, {}, ctx)])
   t.match(entries, [[{ __typename: 'MessageEntry' }], [{ __typename: 'MessageEntry' }]])
   t.same(calls, ['event acme 1 e'], 'fetched once for both')
-  await eventField('sdk', (d) => d.sdk)([{ obj: { scope, issueId: '1', data: { id: 'f' }, full: false } as never, params: {} }], ctx)
+  await eventResolvers.Event.sdk({ scope, issueId: '1', data: { id: 'f' }, full: false } as never, {}, ctx)
   t.ok(calls.includes('event acme 1 f'), 'an event without eventID is fetched by id')
-  const status = await projectField('status', (d) => d.status)([{ obj: { scope, data: { id: '5' }, full: false } as never, params: {} }], ctx)
-  t.same(status, ['active'])
+  const status = await projectResolvers.Project.status({ scope, data: { id: '5' }, full: false } as never, {}, ctx)
+  t.same(status, 'active')
   t.ok(calls.includes('project acme 5'), 'a reference without a slug is fetched by id')
-  const latest = await latestEventLoader([
-    { obj: { scope, data: { id: 'gone' }, full: false } as never, params: {} },
-    { obj: { scope, data: { id: 'broken' }, full: false } as never, params: {} }
-  ], ctx)
-  t.equal(latest[0], null, 'an issue without events has no latest event')
-  t.match(latest[1], { code: 'UPSTREAM_ERROR' })
+  const latest = await Promise.allSettled([
+    issueResolvers.Issue.latestEvent({ scope, data: { id: 'gone' }, full: false } as never, {}, ctx),
+    issueResolvers.Issue.latestEvent({ scope, data: { id: 'broken' }, full: false } as never, {}, ctx)
+  ])
+  t.match(latest[0], { status: 'fulfilled', value: null }, 'an issue without events has no latest event')
+  t.match(latest[1], { status: 'rejected', reason: { code: 'UPSTREAM_ERROR' } }, 'one failing parent fails its own field only')
 })
 
 t.test('operations that do not validate are refused by codegen', async (t) => {
@@ -354,9 +352,7 @@ t.test('organization routing, with a fake store', async (t) => {
 })
 
 t.test('resolvers that need Sentry, with a fake client', async (t) => {
-  const { typedResolvers } = await import('../../src/graphql/resolvers/index.js')
-  const { issueLoaders } = await import('../../src/graphql/resolvers/issue.js')
-  const { projectLoaders } = await import('../../src/graphql/resolvers/project.js')
+  const { resolvers } = await import('../../src/graphql/resolvers/index.js')
   const { RequestGateway } = await import('../../src/graphql/context.js')
   const seen: unknown[] = []
   const client = {
@@ -370,7 +366,7 @@ t.test('resolvers that need Sentry, with a fake client', async (t) => {
   const gw = new RequestGateway({ sentry: { forConnection: () => client }, store: {} } as never, {} as never)
   gw.organization = async () => ({ scope: { connectionId: 'c', org: 'acme' }, id: '1', slug: 'acme', name: 'Acme', regionUrl: '', connectionId: 'c' })
   const ctx = { gw } as unknown as MercuriusContext
-  const r = typedResolvers as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>
+  const r = resolvers as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>
   const scope = { connectionId: 'c', org: 'acme' }
 
   const updated = await r.Mutation!.updateIssue!({}, { organizationSlug: 'acme', id: '7', input: { status: 'RESOLVED' } }, ctx) as { data: { title: string }, full: boolean }
@@ -390,9 +386,9 @@ t.test('resolvers that need Sentry, with a fake client', async (t) => {
   await r.Project!.issues!({ scope, data: { slug: 'only-slug' }, full: false }, {}, ctx)
   t.match(seen[1], { projects: ['only-slug'] }, 'a project without an id is searched by slug')
   t.throws(() => r.Project!.id!({ scope, data: {}, full: false }), { code: 'UPSTREAM_ERROR' })
-  const tags = await issueLoaders.Issue.tags!([{ obj: { scope, data: { id: '1', tags: ['x', { key: 'k', totalValues: 2 }] } as never, full: true }, params: {} }], ctx)
-  t.same(tags, [[{ key: 'k', name: null, totalValues: 2 }]])
-  const teams = await projectLoaders.Project.teams!([{ obj: { scope, data: { id: '5', teams: 'none' } as never, full: true }, params: {} }], ctx)
-  t.same(teams, [null])
+  const tags = await r.Issue!.tags!({ scope, data: { id: '1', tags: ['x', { key: 'k', totalValues: 2 }] }, full: true }, {}, ctx)
+  t.same(tags, [{ key: 'k', name: null, totalValues: 2 }])
+  const teams = await r.Project!.teams!({ scope, data: { id: '5', teams: 'none' }, full: true }, {}, ctx)
+  t.same(teams, null)
   t.equal(r.SentryConnection!.expiresAt!({ expiresAt: null }), null)
 })

@@ -1,14 +1,18 @@
+/** Event and EventEntry (schema/event.graphql, and Event.traceDetails of trace.graphql). */
 import { date, json, requiredId, str } from '../coerce.js'
 import { eventUser, normalizeContexts, normalizeEntries, tags, traceContext } from '../event-entries.js'
 import type { Resolvers } from '../generated.js'
-import { eventField, type LoaderFn } from '../loaders.js'
+import { orgKey, toGlobalId } from '../global-id.js'
 import type { EventModel } from '../models.js'
+import { lazyEventFields } from '../sentry-calls.js'
+import { eventTraceDetails } from './trace.js'
 
 const d = (e: EventModel): Record<string, unknown> => e.data
 
-export const eventResolvers: Resolvers = {
+export const eventResolvers = {
   Event: {
     id: (e) => requiredId('an event', d(e).id, d(e).eventID),
+    globalId: (e) => toGlobalId('Event', orgKey(e.scope), e.issueId, requiredId('an event', e.data.eventID, e.data.id)),
     eventID: (e) => str(d(e).eventID) ?? str(d(e).id) ?? '',
     groupID: (e) => str(d(e).groupID) ?? e.issueId,
     projectID: (e) => str(d(e).projectID),
@@ -23,23 +27,21 @@ export const eventResolvers: Resolvers = {
     tags: (e) => tags(d(e).tags),
     user: (e) => eventUser(d(e).user),
     metadata: (e) => json(d(e).metadata),
-    raw: (e) => e.data
+    raw: (e) => e.data,
+    // Fields only a full event has: a list item fetches its full event once, whichever it needs.
+    ...lazyEventFields({
+      entries: normalizeEntries,
+      contexts: normalizeContexts,
+      trace: traceContext,
+      sdk: json,
+      release: json,
+      occurrence: json,
+      dateReceived: date
+    }, { trace: 'contexts' }),
+    traceDetails: eventTraceDetails
   },
   EventEntry: {
     // normalizeEntries tags every entry with its type name.
     resolveType: (entry) => entry.__typename as NonNullable<typeof entry.__typename>
   }
-}
-
-/** Fields only a full event has: a list item fetches its full event once, whichever it needs. */
-export const eventLoaders: { Event: Record<string, LoaderFn<EventModel>> } = {
-  Event: {
-    entries: eventField('entries', (data) => normalizeEntries(data.entries)),
-    contexts: eventField('contexts', (data) => normalizeContexts(data.contexts)),
-    trace: eventField('contexts', (data) => traceContext(data.contexts)),
-    sdk: eventField('sdk', (data) => json(data.sdk)),
-    release: eventField('release', (data) => json(data.release)),
-    occurrence: eventField('occurrence', (data) => json(data.occurrence)),
-    dateReceived: eventField('dateReceived', (data) => date(data.dateReceived))
-  }
-}
+} satisfies Resolvers

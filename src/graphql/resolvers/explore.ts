@@ -1,14 +1,16 @@
 /**
- * Explore tables, time series and transaction summaries (schema/explore.graphql) as plain
- * resolvers: each field makes its own single upstream call (src/sentry/explore.ts).
+ * Explore tables, time series and transaction summaries (schema/explore.graphql): the resolvers
+ * of Organization.explore, .timeseries and .transactions (listed in resolvers/organization.ts),
+ * each one upstream call (src/graphql/sentry-calls.ts), and ExploreRow's.
  */
-import type { ExploreDatasetName, ExploreTableBody, TimeseriesBody } from '../../sentry/explore.js'
+import type { ExploreDatasetName, ExploreTableBody, ScopeInput, TimeseriesBody } from '../../sentry/explore.js'
 import { bool, date, float, int, json, list, record, str } from '../coerce.js'
 import type {
-  ExploreColumn, ExploreDataset, ExploreRow, Resolvers, TimeSeries, TimeSeriesResult, TransactionSort,
+  ExploreColumn, ExploreDataset, ExploreRow, OrganizationResolvers, Resolvers, TimeSeries, TimeSeriesResult, TransactionSort,
   TransactionSummary, ValueType
 } from '../generated.js'
 import { pageRequest, paginate, toConnection } from '../pagination.js'
+import { exploreTable, exploreTimeseries } from '../sentry-calls.js'
 
 export const DATASETS: Record<ExploreDataset, ExploreDatasetName> = {
   SPANS: 'spans',
@@ -124,73 +126,67 @@ function transactionSummary (row: Record<string, unknown>): TransactionSummary {
 
 const fieldOf = (row: ExploreRow, field: string): unknown => (record(row.data) ?? {})[field]
 
-export const exploreResolvers: Resolvers = {
-  Organization: {
-    explore: async (org, args, { gw }) => {
-      const req = pageRequest(args)
-      const page = await gw.client(org.scope.connectionId).explore.table(org.scope.org, {
-        dataset: DATASETS[args.dataset],
-        fields: args.fields,
-        sort: args.sort,
-        query: args.query,
-        projects: args.projects,
-        environments: args.environments,
-        statsPeriod: args.statsPeriod,
-        start: args.start,
-        end: args.end,
-        cursor: req.cursor,
-        perPage: req.perPage
-      })
-      const meta = record(page.body.meta) ?? {}
-      const rows = list(page.body.data).map((r) => record(r) ?? {})
-      const connection = toConnection({ items: rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor }, req, (data): ExploreRow => ({ data }))
-      return {
-        ...connection,
-        columns: columnsOf(page.fields, meta),
-        dataset: str(meta.dataset),
-        dataScanned: str(meta.dataScanned),
-        tips: json(meta.tips)
-      }
-    },
-    timeseries: async (org, args, { gw }) => {
-      const dataset = DATASETS[args.dataset]
-      const body = await gw.client(org.scope.connectionId).explore.timeseries(org.scope.org, {
-        dataset,
-        yAxis: args.yAxis,
-        query: args.query,
-        groupBy: args.groupBy,
-        topEvents: args.topEvents,
-        sort: args.sort,
-        excludeOther: args.excludeOther,
-        interval: args.interval,
-        projects: args.projects,
-        environments: args.environments,
-        statsPeriod: args.statsPeriod,
-        start: args.start,
-        end: args.end
-      })
-      return timeSeriesResult(body, dataset)
-    },
-    transactions: async (org, args, { gw }) => {
-      const query = args.query == null || args.query.trim() === '' ? 'is_transaction:true' : `is_transaction:true (${args.query})`
-      return await paginate(args, async (cursor, perPage) => {
-        const page = await gw.client(org.scope.connectionId).explore.table(org.scope.org, {
-          dataset: 'spans',
-          fields: Object.values(TX_FIELDS),
-          sort: [TX_SORT[args.sort ?? 'P95_DESC']],
-          query,
-          projects: args.projects,
-          environments: args.environments,
-          statsPeriod: args.statsPeriod,
-          start: args.start,
-          end: args.end,
-          cursor,
-          perPage
-        })
-        return { items: list(page.body.data).map((r) => record(r) ?? {}), nextCursor: page.nextCursor, prevCursor: page.prevCursor }
-      }, transactionSummary)
-    }
-  },
+/** The filters Explore and the sessions endpoint share: projects, environments and the time range. */
+export function scopeFilters (args: Omit<ScopeInput, 'query'>): Omit<ScopeInput, 'query'> {
+  return { projects: args.projects, environments: args.environments, statsPeriod: args.statsPeriod, start: args.start, end: args.end }
+}
+
+export const explore: NonNullable<OrganizationResolvers['explore']> = async (org, args, ctx) => {
+  const req = pageRequest(args)
+  const page = await exploreTable(ctx, org.scope, {
+    dataset: DATASETS[args.dataset],
+    fields: args.fields,
+    sort: args.sort,
+    query: args.query,
+    ...scopeFilters(args),
+    cursor: req.cursor,
+    perPage: req.perPage
+  })
+  const meta = record(page.body.meta) ?? {}
+  const rows = list(page.body.data).map((r) => record(r) ?? {})
+  const connection = toConnection({ items: rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor }, req, (data): ExploreRow => ({ data }))
+  return {
+    ...connection,
+    columns: columnsOf(page.fields, meta),
+    dataset: str(meta.dataset),
+    dataScanned: str(meta.dataScanned),
+    tips: json(meta.tips)
+  }
+}
+
+export const timeseries: NonNullable<OrganizationResolvers['timeseries']> = async (org, args, ctx) => {
+  const dataset = DATASETS[args.dataset]
+  const body = await exploreTimeseries(ctx, org.scope, {
+    dataset,
+    yAxis: args.yAxis,
+    query: args.query,
+    groupBy: args.groupBy,
+    topEvents: args.topEvents,
+    sort: args.sort,
+    excludeOther: args.excludeOther,
+    interval: args.interval,
+    ...scopeFilters(args)
+  })
+  return timeSeriesResult(body, dataset)
+}
+
+export const transactions: NonNullable<OrganizationResolvers['transactions']> = async (org, args, ctx) => {
+  const query = args.query == null || args.query.trim() === '' ? 'is_transaction:true' : `is_transaction:true (${args.query})`
+  return await paginate(args, async (cursor, perPage) => {
+    const page = await exploreTable(ctx, org.scope, {
+      dataset: 'spans',
+      fields: Object.values(TX_FIELDS),
+      sort: [TX_SORT[args.sort ?? 'P95_DESC']],
+      query,
+      ...scopeFilters(args),
+      cursor,
+      perPage
+    })
+    return { items: list(page.body.data).map((r) => record(r) ?? {}), nextCursor: page.nextCursor, prevCursor: page.prevCursor }
+  }, transactionSummary)
+}
+
+export const exploreResolvers = {
   ExploreRow: {
     data: (row) => row.data ?? {},
     number: (row, { field }) => float(fieldOf(row, field)),
@@ -198,4 +194,4 @@ export const exploreResolvers: Resolvers = {
     boolean: (row, { field }) => bool(fieldOf(row, field)),
     value: (row, { field }) => json(fieldOf(row, field))
   }
-}
+} satisfies Resolvers

@@ -1,14 +1,18 @@
 /**
- * Release health and issue trends (schema/health.graphql) as plain resolvers: Organization.sessions
+ * Release health and issue trends (schema/health.graphql): the resolvers of Organization.sessions
  * and Release.health over Sentry's sessions endpoint (src/sentry/sessions.ts), Issue.frequency from
- * the `stats` Sentry already sends with an issue (docs/performance-data.md §6).
+ * the `stats` Sentry already sends with an issue (docs/performance-data.md §6) — listed in the
+ * resolver maps of resolvers/organization.ts, release.ts and issue.ts — and SessionGroup's.
  */
 import type { SessionFieldName, SessionGroupByName } from '../../sentry/sessions.js'
 import { date, float, list, record, str } from '../coerce.js'
-import type { IssueStatsPeriod, Resolvers, SessionField, SessionGroupBy, TimeSeriesPoint } from '../generated.js'
-import { fetchIssue } from '../loaders.js'
+import type {
+  IssueResolvers, IssueStatsPeriod, OrganizationResolvers, ReleaseResolvers, Resolvers, SessionField, SessionGroupBy, TimeSeriesPoint
+} from '../generated.js'
 import { pageRequest, toConnection } from '../pagination.js'
 import type { SessionGroupModel } from '../performance-models.js'
+import { fetchIssue, listSessions } from '../sentry-calls.js'
+import { scopeFilters } from './explore.js'
 
 export const SESSION_FIELDS: Record<SessionField, SessionFieldName> = {
   SUM_SESSION: 'sum(session)',
@@ -45,37 +49,59 @@ function sessionGroup (raw: unknown): SessionGroupModel {
   return { by: record(g.by) ?? {}, totals: record(g.totals) ?? {}, series: record(g.series) ?? {} }
 }
 
-export const healthResolvers: Resolvers = {
-  Organization: {
-    sessions: async (org, args, { gw }) => {
-      const req = pageRequest(args)
-      const fields = args.fields.map((f) => SESSION_FIELDS[f])
-      const orderBy = args.orderBy == null ? undefined : `${args.orderDesc === false ? '' : '-'}${SESSION_FIELDS[args.orderBy]}`
-      const page = await gw.client(org.scope.connectionId).sessions.list(org.scope.org, {
-        fields,
-        groupBy: args.groupBy?.map((g) => GROUP_BY[g]),
-        query: args.query,
-        orderBy,
-        interval: args.interval,
-        projects: args.projects,
-        environments: args.environments,
-        statsPeriod: args.statsPeriod,
-        start: args.start,
-        end: args.end,
-        cursor: req.cursor,
-        perPage: req.perPage
-      })
-      const body = record(page.body) ?? {}
-      const groups = toConnection({ items: list(body.groups), nextCursor: page.nextCursor, prevCursor: page.prevCursor }, req, sessionGroup)
-      return {
-        start: date(body.start) ?? new Date(0).toISOString(),
-        end: date(body.end) ?? new Date(0).toISOString(),
-        intervals: list(body.intervals).map(date).filter((d): d is string => d !== null),
-        groups: groups.nodes,
-        pageInfo: groups.pageInfo
-      }
-    }
-  },
+export const sessions: NonNullable<OrganizationResolvers['sessions']> = async (org, args, ctx) => {
+  const req = pageRequest(args)
+  const fields = args.fields.map((f) => SESSION_FIELDS[f])
+  const orderBy = args.orderBy == null ? undefined : `${args.orderDesc === false ? '' : '-'}${SESSION_FIELDS[args.orderBy]}`
+  const page = await listSessions(ctx, org.scope, {
+    fields,
+    groupBy: args.groupBy?.map((g) => GROUP_BY[g]),
+    query: args.query,
+    orderBy,
+    interval: args.interval,
+    ...scopeFilters(args),
+    cursor: req.cursor,
+    perPage: req.perPage
+  })
+  const body = record(page.body) ?? {}
+  const groups = toConnection({ items: list(body.groups), nextCursor: page.nextCursor, prevCursor: page.prevCursor }, req, sessionGroup)
+  return {
+    start: date(body.start) ?? new Date(0).toISOString(),
+    end: date(body.end) ?? new Date(0).toISOString(),
+    intervals: list(body.intervals).map(date).filter((d): d is string => d !== null),
+    groups: groups.nodes,
+    pageInfo: groups.pageInfo
+  }
+}
+
+export const releaseHealth: NonNullable<ReleaseResolvers['health']> = async (r, args, ctx) => {
+  const version = String(r.data.version)
+  const page = await listSessions(ctx, r.scope, {
+    fields: ['sum(session)', 'count_unique(user)', 'crash_free_rate(session)', 'crash_free_rate(user)'],
+    query: `release:"${version.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
+    statsPeriod: args.statsPeriod ?? '24h',
+    interval: '1d',
+    environments: args.environments,
+    includeSeries: false
+  })
+  const totals = record(record(list(record(page.body)?.groups)[0])?.totals) ?? {}
+  return {
+    crashFreeSessions: float(totals['crash_free_rate(session)']),
+    crashFreeUsers: float(totals['crash_free_rate(user)']),
+    sessions: float(totals['sum(session)']) ?? 0,
+    users: float(totals['count_unique(user)']) ?? 0
+  }
+}
+
+export const issueFrequency: NonNullable<IssueResolvers['frequency']> = async (issue, { period }, ctx) => {
+  const key = STATS_KEY[period ?? 'LAST_24H']
+  const own = statsPoints(record(issue.data.stats)?.[key])
+  if (own !== null) return own
+  const full = await fetchIssue(ctx, issue.scope, issue.data.id)
+  return statsPoints(record(full.stats)?.[key]) ?? []
+}
+
+export const sessionGroupResolvers = {
   SessionGroup: {
     by: (g) => g.by,
     project: (g) => str(g.by.project),
@@ -84,34 +110,5 @@ export const healthResolvers: Resolvers = {
     sessionStatus: (g) => str(g.by['session.status']),
     total: (g, { field }) => float(g.totals[SESSION_FIELDS[field]]),
     series: (g, { field }) => list(g.series[SESSION_FIELDS[field]]).map(float)
-  },
-  Release: {
-    health: async (r, args, { gw }) => {
-      const version = String(r.data.version)
-      const page = await gw.client(r.scope.connectionId).sessions.list(r.scope.org, {
-        fields: ['sum(session)', 'count_unique(user)', 'crash_free_rate(session)', 'crash_free_rate(user)'],
-        query: `release:"${version.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
-        statsPeriod: args.statsPeriod ?? '24h',
-        interval: '1d',
-        environments: args.environments,
-        includeSeries: false
-      })
-      const totals = record(record(list(record(page.body)?.groups)[0])?.totals) ?? {}
-      return {
-        crashFreeSessions: float(totals['crash_free_rate(session)']),
-        crashFreeUsers: float(totals['crash_free_rate(user)']),
-        sessions: float(totals['sum(session)']) ?? 0,
-        users: float(totals['count_unique(user)']) ?? 0
-      }
-    }
-  },
-  Issue: {
-    frequency: async (issue, { period }, ctx) => {
-      const key = STATS_KEY[period ?? 'LAST_24H']
-      const own = statsPoints(record(issue.data.stats)?.[key])
-      if (own !== null) return own
-      const full = await fetchIssue(ctx, issue.scope, issue.data.id)
-      return statsPoints(record(full.stats)?.[key]) ?? []
-    }
   }
-}
+} satisfies Resolvers

@@ -1,23 +1,27 @@
-import type { GraphQLResolveInfo } from 'graphql'
+/** Issue and Assignee (schema/issue.graphql, and Issue.frequency of health.graphql). */
 import type { MercuriusContext } from 'mercurius'
 import { upstreamError } from '../../errors.js'
 import type { SentryIssue } from '../../sentry/types.js'
 import { bool, date, int, json, list, record, requiredId, str } from '../coerce.js'
-import type { Assignee, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
-import { fetchIssue, issueField, latestEventLoader, type LoaderFn } from '../loaders.js'
+import type { Assignee, IssueSort, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
+import { orgKey, toGlobalId } from '../global-id.js'
 import type { EventModel, IssueModel, ProjectModel, Scope } from '../models.js'
 import { paginate } from '../pagination.js'
 import { connectionNodeFields } from '../selection.js'
-import { sortArg } from './organization.js'
+import { fetchIssue, fetchLatestEvent, lazyIssueFields, listIssueEvents, listIssues, listTagValues } from '../sentry-calls.js'
+import { issueFrequency } from './health.js'
 
 /** Event fields that only full events carry: asking for one lists the events with `full=true`. */
 export const FULL_EVENT_FIELDS = ['entries', 'contexts', 'trace', 'sdk', 'release', 'occurrence', 'dateReceived']
 
 type IssuesArgs = Omit<OrganizationissuesArgs, 'projects'> & { projects?: string[] | null }
 
+export const sortArg = (sort: IssueSort | null | undefined): 'date' | 'freq' | 'inbox' | 'new' | 'recommended' | 'trends' | 'user' | undefined =>
+  sort == null ? undefined : sort.toLowerCase() as 'date'
+
 /** The organization's issue search; shared by Organization.issues and Project.issues. */
-export async function listIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs, _info?: GraphQLResolveInfo) {
-  return await paginate(args, async (cursor, limit) => await ctx.gw.client(scope.connectionId).issues.list(scope.org, {
+export async function searchIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs) {
+  return await paginate(args, async (cursor, limit) => await listIssues(ctx, scope, {
     cursor,
     limit,
     query: args.query ?? undefined,
@@ -48,9 +52,9 @@ export function issueState (raw: unknown): IssueState {
   return ISSUE_STATES.has(s as IssueState) ? s as IssueState : 'unknown'
 }
 
-function issueTags (data: Record<string, unknown>): IssueTag[] {
+function issueTags (raw: unknown): IssueTag[] {
   const out: IssueTag[] = []
-  for (const item of list(data.tags)) {
+  for (const item of list(raw)) {
     const t = record(item)
     const key = t === null ? null : str(t.key)
     if (t !== null && key !== null) out.push({ key, name: str(t.name), totalValues: int(t.totalValues) })
@@ -71,7 +75,7 @@ export function tagValue (raw: Record<string, unknown>): TagValue {
 
 const d = (issue: IssueModel): SentryIssue & Record<string, unknown> => issue.data
 
-export const issueResolvers: Resolvers = {
+export const issueResolvers = {
   Assignee: {
     resolveType: (a) => a.type === 'TEAM' ? 'AssignedTeam' : 'AssignedUser'
   },
@@ -107,26 +111,27 @@ export const issueResolvers: Resolvers = {
     statusDetails: (i) => json(d(i).statusDetails),
     assignedTo: (i) => assignee(d(i).assignedTo),
     raw: (i) => i.data,
+    globalId: (i) => toGlobalId('Issue', orgKey(i.scope), requiredId('an issue', i.data.id)),
+    frequency: issueFrequency,
+    // List items lack `tags`: read from the issue endpoint, once per issue.
+    ...lazyIssueFields({ tags: issueTags }),
+    latestEvent: async (i, _args, ctx): Promise<EventModel | null> => {
+      const data = await fetchLatestEvent(ctx, i.scope, i.data.id)
+      return data === null ? null : { scope: i.scope, issueId: i.data.id, data, full: true }
+    },
     // The issue embeds its project's id, slug, name and platform: no upstream call for those.
     project: async (i, _args, ctx): Promise<ProjectModel> => {
       const ref = record(d(i).project) ?? record((await fetchIssue(ctx, i.scope, i.data.id)).project)
       if (ref === null) throw upstreamError('Sentry returned an issue without its project.')
       return { scope: i.scope, data: ref as ProjectModel['data'], full: false }
     },
-    events: async (i, args, { gw }, info) => {
+    events: async (i, args, ctx, info) => {
       const full = [...connectionNodeFields(info)].some((f) => FULL_EVENT_FIELDS.includes(f))
-      return await paginate(args, async (cursor, perPage) => await gw.client(i.scope.connectionId).issues.listEvents(i.scope.org, i.data.id, {
+      return await paginate(args, async (cursor, perPage) => await listIssueEvents(ctx, i.scope, i.data.id, {
         cursor, perPage, ...(full ? { full: true } : {})
       }), (data): EventModel => ({ scope: i.scope, issueId: i.data.id, data, full: full && Array.isArray(data.entries) }))
     },
-    tagValues: async (i, { key, ...args }, { gw }) => await paginate(args,
-      async (cursor, perPage) => await gw.client(i.scope.connectionId).issues.listTagValues(i.scope.org, i.data.id, key, { cursor, perPage }), tagValue)
+    tagValues: async (i, { key, ...args }, ctx) => await paginate(args,
+      async (cursor, perPage) => await listTagValues(ctx, i.scope, i.data.id, key, { cursor, perPage }), tagValue)
   }
-}
-
-export const issueLoaders: { Issue: Record<string, LoaderFn<IssueModel>> } = {
-  Issue: {
-    latestEvent: latestEventLoader,
-    tags: issueField('tags', issueTags)
-  }
-}
+} satisfies Resolvers

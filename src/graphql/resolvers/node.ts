@@ -1,26 +1,23 @@
 /**
- * The Node interface: `globalId` on each Node type, `Query.node(id:)` and `Query.nodes(ids:)`
- * refetching by global id (src/graphql/global-id.ts), through the viewer's connection that
- * reaches the organization.
+ * The Node interface (schema/node.graphql): refetching by global id (src/graphql/global-id.ts)
+ * for Query.node(id:) and Query.nodes(ids:) (listed in resolvers/query.ts), through the viewer's
+ * connection that reaches the organization. Each Node type's `globalId` is in its own module.
  */
 import type { MercuriusContext } from 'mercurius'
-import { badUserInput } from '../../errors.js'
-import { requiredId } from '../coerce.js'
 import type { Resolvers } from '../generated.js'
-import { fromGlobalId, orgKey, toGlobalId } from '../global-id.js'
-import { fetchIssue, fetchProject } from '../loaders.js'
+import { fromGlobalId, isNodeType, type NodeType } from '../global-id.js'
 import type { EventModel, IssueModel, OrganizationModel, ProjectModel, ReleaseModel } from '../models.js'
+import { fetchIssue, fetchProject, getIssueEvent, getRelease } from '../sentry-calls.js'
 
 export const MAX_NODES = 100
 
-type Tagged = (OrganizationModel | ProjectModel | IssueModel | ReleaseModel | EventModel) & { __typename: string }
+type Tagged = (OrganizationModel | ProjectModel | IssueModel | ReleaseModel | EventModel) & { __typename: NodeType }
 
-async function loadNode (ctx: MercuriusContext, id: string, argument: string): Promise<Tagged> {
+export async function loadNode (ctx: MercuriusContext, id: string, argument: string): Promise<Tagged> {
   const { type, parts } = fromGlobalId(id, argument)
   const [orgId, a = '', b = ''] = parts as [string, string?, string?]
   const org = await ctx.gw.organization(orgId)
   const { scope } = org
-  const client = ctx.gw.client(scope.connectionId)
   switch (type) {
     case 'Organization':
       return { ...org, __typename: type }
@@ -29,37 +26,15 @@ async function loadNode (ctx: MercuriusContext, id: string, argument: string): P
     case 'Issue':
       return { scope, data: await fetchIssue(ctx, scope, a), full: true, __typename: type }
     case 'Release':
-      return { scope, data: await client.releases.get(scope.org, a), __typename: type }
+      return { scope, data: await getRelease(ctx, scope, a), __typename: type }
     case 'Event':
-      return { scope, issueId: a, data: await client.issues.getEvent(scope.org, a, b), full: true, __typename: type }
+      return { scope, issueId: a, data: await getIssueEvent(ctx, scope, a, b), full: true, __typename: type }
   }
 }
 
-export const nodeResolvers: Resolvers = {
-  Query: {
-    node: async (_root, { id }, ctx) => await loadNode(ctx, id, 'id') as never,
-    nodes: (_root, { ids }, ctx) => {
-      if (ids.length > MAX_NODES) throw badUserInput(`\`ids\` takes at most ${MAX_NODES} ids; got ${ids.length}.`, { argument: 'ids', max: MAX_NODES })
-      // Each id settles on its own: a failure nulls its item, with its error in `errors`.
-      return ids.map(async (id) => await loadNode(ctx, id, 'ids')) as never
-    }
-  },
+export const nodeResolvers = {
   Node: {
-    resolveType: (obj) => (obj as unknown as Tagged).__typename as never
-  },
-  Organization: {
-    globalId: (org) => toGlobalId('Organization', org.id)
-  },
-  Project: {
-    globalId: (p) => toGlobalId('Project', orgKey(p.scope), requiredId('a project', p.data.id, p.data.slug))
-  },
-  Issue: {
-    globalId: (i) => toGlobalId('Issue', orgKey(i.scope), requiredId('an issue', i.data.id))
-  },
-  Release: {
-    globalId: (r) => toGlobalId('Release', orgKey(r.scope), requiredId('a release', r.data.version))
-  },
-  Event: {
-    globalId: (e) => toGlobalId('Event', orgKey(e.scope), e.issueId, requiredId('an event', e.data.eventID, e.data.id))
+    // loadNode tags what it loads with its type; nothing else returns a Node.
+    resolveType: (obj) => '__typename' in obj && isNodeType(obj.__typename) ? obj.__typename : null
   }
-}
+} satisfies Resolvers

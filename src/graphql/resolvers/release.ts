@@ -1,7 +1,9 @@
+/** Release and ReleaseProject (schema/release.graphql, and Release.health of health.graphql). */
 import { date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { ReleaseProject, Resolvers } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
 import type { ReleaseModel } from '../models.js'
+import { releaseHealth } from './health.js'
 
 const d = (r: ReleaseModel): Record<string, unknown> => r.data
 
@@ -21,10 +23,11 @@ export function releaseProject (raw: unknown, release: ReleaseModel): ReleasePro
   }
 }
 
-export const releaseResolvers: Resolvers = {
+export const releaseResolvers = {
   Release: {
     // Sentry's release id is an integer (docs/sentry.md §6): exposed as an ID string.
     id: (r) => requiredId('a release', d(r).id, d(r).version),
+    globalId: (r) => toGlobalId('Release', orgKey(r.scope), requiredId('a release', r.data.version)),
     version: (r) => str(d(r).version) ?? '',
     shortVersion: (r) => str(d(r).shortVersion),
     status: (r) => str(d(r).status),
@@ -42,6 +45,7 @@ export const releaseResolvers: Resolvers = {
     authors: (r) => json(d(r).authors),
     lastCommit: (r) => json(d(r).lastCommit),
     lastDeploy: (r) => json(d(r).lastDeploy),
-    raw: (r) => r.data
+    raw: (r) => r.data,
+    health: releaseHealth
   }
-}
+} satisfies Resolvers

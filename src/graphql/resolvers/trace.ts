@@ -3,13 +3,15 @@
  * (docs/performance-data.md §4); GraphQL cannot select recursion like that, so the spans are flattened
  * depth-first with `depth` and `parentSpanId`. Both span shapes are read: today's (`event_id` is the
  * span id) and the older one in sentry-mcp's fixtures (`span_id`, `event_id` = transaction id).
+ * Here: Trace's resolvers, and those of Organization.trace and Event.traceDetails (listed in
+ * resolvers/organization.ts and event.ts).
  */
 import type { MercuriusContext } from 'mercurius'
 import { TRACE_ROOTS_MAX } from '../../sentry/traces.js'
 import { traceIdArg } from '../../sentry/query-input.js'
 import { bool, date, float, int, json, list, record, str } from '../coerce.js'
-import type { Resolvers, TraceIssueRef, TraceMeta, TraceSpan } from '../generated.js'
-import { fetchFullEvent } from '../loaders.js'
+import type { EventResolvers, OrganizationResolvers, Resolvers, TraceIssueRef, TraceMeta, TraceSpan } from '../generated.js'
+import { fetchFullEvent, fetchTrace, fetchTraceMeta } from '../sentry-calls.js'
 import type { Scope } from '../models.js'
 import type { TraceModel } from '../performance-models.js'
 import { badUserInput } from '../../errors.js'
@@ -129,27 +131,26 @@ export function traceMeta (raw: Record<string, unknown>): TraceMeta {
 /** The trace, or null when Sentry has nothing for the id. */
 export async function loadTrace (ctx: MercuriusContext, scope: Scope, traceId: string, range: TraceModel['range']): Promise<TraceModel | null> {
   const id = traceIdArg(traceId)
-  const roots = await ctx.gw.once(['trace', scope.connectionId, scope.org, id, JSON.stringify(range)].join('\u0000'), async () =>
-    await ctx.gw.client(scope.connectionId).traces.get(scope.org, { traceId: id, ...range }))
+  const roots = await fetchTrace(ctx, scope, id, range)
   return roots.length === 0 ? null : { scope, traceId: id, range, roots }
 }
 
-export const traceResolvers: Resolvers = {
-  Organization: {
-    trace: async (org, args, ctx) => await loadTrace(ctx, org.scope, args.traceId, { statsPeriod: args.statsPeriod, start: args.start, end: args.end })
-  },
-  Event: {
-    traceDetails: async (e, _args, ctx) => {
-      const data = e.full || 'contexts' in e.data ? e.data : await fetchFullEvent(ctx, e)
-      const trace = record(record(data.contexts)?.trace)
-      const traceId = str(trace?.trace_id)
-      if (traceId === null || !/^[0-9a-f]{32}$/i.test(traceId.replace(/-/g, ''))) return null
-      // Look around the event's time: traces outside Sentry's default range are not found.
-      const at = Date.parse(str(data.dateCreated) ?? '')
-      const range = Number.isNaN(at) ? {} : { start: new Date(at - 86_400_000).toISOString(), end: new Date(at + 86_400_000).toISOString() }
-      return await loadTrace(ctx, e.scope, traceId, range)
-    }
-  },
+export const organizationTrace: NonNullable<OrganizationResolvers['trace']> = async (org, args, ctx) =>
+  await loadTrace(ctx, org.scope, args.traceId, { statsPeriod: args.statsPeriod, start: args.start, end: args.end })
+
+/** The trace of the event's trace context, looked for around the event's time. */
+export const eventTraceDetails: NonNullable<EventResolvers['traceDetails']> = async (e, _args, ctx) => {
+  const data = e.full || 'contexts' in e.data ? e.data : await fetchFullEvent(ctx, e)
+  const trace = record(record(data.contexts)?.trace)
+  const traceId = str(trace?.trace_id)
+  if (traceId === null || !/^[0-9a-f]{32}$/i.test(traceId.replace(/-/g, ''))) return null
+  // Look around the event's time: traces outside Sentry's default range are not found.
+  const at = Date.parse(str(data.dateCreated) ?? '')
+  const range = Number.isNaN(at) ? {} : { start: new Date(at - 86_400_000).toISOString(), end: new Date(at + 86_400_000).toISOString() }
+  return await loadTrace(ctx, e.scope, traceId, range)
+}
+
+export const traceResolvers = {
   Trace: {
     traceId: (t) => t.traceId,
     spans: (t, { limit }) => {
@@ -164,10 +165,6 @@ export const traceResolvers: Resolvers = {
     issues: (t) => flat(t).issues,
     truncated: (t) => t.roots.length >= TRACE_ROOTS_MAX,
     raw: (t) => t.roots,
-    meta: async (t, _args, ctx) => {
-      const raw = await ctx.gw.once(['trace-meta', t.scope.connectionId, t.scope.org, t.traceId, JSON.stringify(t.range)].join('\u0000'), async () =>
-        await ctx.gw.client(t.scope.connectionId).traces.meta(t.scope.org, { traceId: t.traceId, ...t.range }))
-      return traceMeta(raw)
-    }
+    meta: async (t, _args, ctx) => traceMeta(await fetchTraceMeta(ctx, t))
   }
-}
+} satisfies Resolvers
