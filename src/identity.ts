@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { Store } from './db/store.js'
+import type { Store, UserRecord, ViewerRecord } from './db/store.js'
 
 /**
  * Platform identity, in one place (issue 13). A request is one platform user, from either:
@@ -25,21 +25,42 @@ declare module '@fastify/secure-session' {
   }
 }
 
-/** The platform user of the session cookie, or null (no cookie, unknown user, revoked or rotated cookie). */
-export async function sessionUserId (request: FastifyRequest, store: Store): Promise<string | null> {
+/** The user id the session cookie names (not checked yet), or null. */
+function cookieUserId (request: FastifyRequest): string | null {
   if (request.server.authMode === 'jwt') return null
   const id = request.session.get('userId')
-  if (typeof id !== 'string') return null
-  const user = await store.getUser(id)
-  if (user === null || user.issuer !== null) return null
-  const gen = request.session.get('gen') ?? 0
-  return gen === user.sessionGeneration ? id : null
+  return typeof id === 'string' ? id : null
+}
+
+/** Whether the cookie's user is `user`: a cookie-session user, at the cookie's session generation. */
+function cookieAccepts (request: FastifyRequest, user: UserRecord | null): boolean {
+  if (user === null || user.issuer !== null) return false
+  return (request.session.get('gen') ?? 0) === user.sessionGeneration
+}
+
+/** The platform user of the session cookie, or null (no cookie, unknown user, revoked or rotated cookie). */
+export async function sessionUserId (request: FastifyRequest, store: Store): Promise<string | null> {
+  const id = cookieUserId(request)
+  if (id === null) return null
+  return cookieAccepts(request, await store.getUser(id)) ? id : null
 }
 
 /** The platform user of this request: the bearer token's when one was verified, else the cookie's. */
 export async function currentUserId (request: FastifyRequest, store: Store): Promise<string | null> {
   if (request.bearerUserId !== null) return request.bearerUserId
   return await sessionUserId(request, store)
+}
+
+/**
+ * The platform user of this request (as currentUserId decides it) with its connections and
+ * access tokens, in one database read (Store.viewer); null when there is no such user.
+ */
+export async function currentViewer (request: FastifyRequest, store: Store): Promise<ViewerRecord | null> {
+  if (request.bearerUserId !== null) return await store.viewer(request.bearerUserId)
+  const id = cookieUserId(request)
+  if (id === null) return null
+  const viewer = await store.viewer(id)
+  return viewer !== null && cookieAccepts(request, viewer.user) ? viewer : null
 }
 
 /**

@@ -130,6 +130,20 @@ export interface TokenRecord {
 /** A token row without its refresh token: what every API call needs (the refresh token stays sealed). */
 export type AccessTokenRecord = Omit<TokenRecord, 'refreshToken'>
 
+/**
+ * What a GraphQL request needs about its viewer, read in one statement: the user, the user's
+ * connections with their organizations, and each connection's access-token row. Only the
+ * access token's ciphertext is read (the refresh token stays in the database); it is opened
+ * on first ask, so a request that never calls Sentry decrypts nothing.
+ */
+export interface ViewerRecord {
+  user: UserRecord
+  /** As listConnections answers them. */
+  connections: ConnectionRecord[]
+  /** The connection's access-token row as read with the rest (opened now, once); null without a token row. */
+  accessToken (connectionId: string): AccessTokenRecord | null
+}
+
 export interface SaveConnectionInput {
   userId: string
   sentryUser: SentryUserInfo
@@ -178,6 +192,8 @@ export interface Store {
   saveConnection (input: SaveConnectionInput): Promise<ConnectionRecord>
   getConnection (id: string): Promise<ConnectionRecord | null>
   listConnections (userId: string): Promise<ConnectionRecord[]>
+  /** The user, connections and access-token rows in one statement (one pool checkout); null for an unknown user. */
+  viewer (userId: string): Promise<ViewerRecord | null>
   /** Deletes the connection, its organizations and its tokens. False when the user has no such connection. */
   deleteConnection (userId: string, connectionId: string): Promise<boolean>
   /** Both tokens, decrypted: for refreshing. */

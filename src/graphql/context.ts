@@ -4,9 +4,9 @@
  * `app.sentry` and only via a connection of the signed-in viewer.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ConnectionRecord, OrganizationRecord } from '../db/store.js'
+import type { ConnectionRecord, OrganizationRecord, ViewerRecord } from '../db/store.js'
 import { notConnected, reconnectRequired, unauthenticated } from '../errors.js'
-import { currentUserId } from '../identity.js'
+import { currentViewer } from '../identity.js'
 import { Deadline } from '../sentry/deadline.js'
 import type { SentryClient } from '../sentry/types.js'
 import type { OrganizationModel } from './models.js'
@@ -14,7 +14,11 @@ import type { OrganizationModel } from './models.js'
 export class RequestGateway {
   readonly #app: FastifyInstance
   readonly #request: FastifyRequest
-  #userId: Promise<string | null> | undefined
+  /** The viewer's user, connections and access tokens: one database read per request. */
+  #viewer: Promise<ViewerRecord | null> | undefined
+  /** The viewer once read (for the clients, which are made synchronously). */
+  #read: ViewerRecord | null = null
+  /** Set after a mutation changed the connections: they are listed again. */
   #connections: Promise<ConnectionRecord[]> | undefined
   readonly #clients = new Map<string, SentryClient>()
   readonly #memo = new Map<string, Promise<unknown>>()
@@ -27,27 +31,34 @@ export class RequestGateway {
     this.deadline = deadline
   }
 
-  /** The platform user id; UNAUTHENTICATED without a session. */
-  async userId (): Promise<string> {
-    this.#userId ??= currentUserId(this.#request, this.#app.store)
-    const id = await this.#userId
-    if (id === null) {
+  /** The viewer (user, connections, access tokens); UNAUTHENTICATED without a session. */
+  async #viewerRecord (): Promise<ViewerRecord> {
+    this.#viewer ??= currentViewer(this.#request, this.#app.store).then((viewer) => { this.#read = viewer; return viewer })
+    const viewer = await this.#viewer
+    if (viewer === null) {
       throw this.#app.authMode === 'jwt'
         ? unauthenticated('No bearer token: send Authorization: Bearer <JWT> signed by your platform.', { reason: 'missing token' })
         : unauthenticated()
     }
-    return id
+    return viewer
   }
 
-  /** The viewer's stored connections, read once per request. */
+  /** The platform user id; UNAUTHENTICATED without a session. */
+  async userId (): Promise<string> {
+    return (await this.#viewerRecord()).user.id
+  }
+
+  /** The viewer's stored connections, read once per request (with the user). */
   async connections (): Promise<ConnectionRecord[]> {
-    this.#connections ??= this.userId().then(async (id) => await this.#app.store.listConnections(id))
-    return await this.#connections
+    if (this.#connections !== undefined) return await this.#connections
+    return (await this.#viewerRecord()).connections
   }
 
-  /** Forgets the cached connections (after a mutation changed them). */
+  /** Lists the connections again from now on (after a mutation changed them). */
   invalidateConnections (): void {
-    this.#connections = undefined
+    this.#connections = this.userId().then(async (id) => await this.#app.store.listConnections(id))
+    // Not awaited here: a failure is the next reader's.
+    this.#connections.catch(() => {})
   }
 
   /** Organizations reached by the viewer's ACTIVE connections, deduplicated by organization id. */
@@ -81,11 +92,22 @@ export class RequestGateway {
     throw notConnected(`the organization "${slugOrId}"`)
   }
 
-  /** A Sentry client acting for one of the viewer's connections (one per request and connection). */
+  /**
+   * A Sentry client acting for one of the viewer's connections (one per request and connection).
+   * What the viewer read already holds (access token, organizations' regions, scopes) is handed
+   * to it, so its first call reads nothing more from the database.
+   */
   client (connectionId: string): SentryClient {
     let client = this.#clients.get(connectionId)
     if (client === undefined) {
-      client = this.#app.sentry.forConnection(connectionId, { deadline: this.deadline })
+      const viewer = this.#read
+      const connection = viewer?.connections.find((c) => c.id === connectionId)
+      client = this.#app.sentry.forConnection(connectionId, {
+        deadline: this.deadline,
+        known: viewer === null || connection === undefined
+          ? undefined
+          : { accessToken: () => viewer.accessToken(connectionId), organizations: connection.organizations, scopes: connection.scopes }
+      })
       this.#clients.set(connectionId, client)
     }
     return client

@@ -26,7 +26,7 @@ import { throttleLayer } from './throttle.js'
 import { type TokenEndpoint, createTokenEndpoint } from './token-endpoint.js'
 import { DEFAULT_LEASE_TTL_MS, type TokenRefresher, createTokenRefresher } from './token-refresher.js'
 import { type Logger, closeAgent, createTransport, createUpstreamAgent } from './transport.js'
-import type { SentryClient, SentryGateway, SentryOrganization } from './types.js'
+import type { SentryClient, SentryGateway, SentryOrganization, UnitOfWork } from './types.js'
 
 /**
  * The app-wide Sentry service: it owns the undici Agent, the token endpoint and the refresher,
@@ -141,16 +141,19 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
 
   /**
    * A client for one unit of work (GraphQL makes one per request and connection): the token row
-   * is read and decrypted once (the memo), and every call shares `deadline` when given.
+   * is read and decrypted once (the memo; none when `known` brings it), the region routes are
+   * seeded from `known` organizations instead of the store, and every call shares `deadline`
+   * when given.
    */
-  function forConnection (connectionId: string, unit: { deadline?: Deadline } = {}): SentryClient {
+  function forConnection (connectionId: string, unit: UnitOfWork = {}): SentryClient {
     const state = stateFor(connectionId)
-    const send = pipeline(state, refresher.tokenSource(connectionId, { memo: true }), state.routes)
-    const { deadline } = unit
+    const { deadline, known } = unit
+    if (known !== undefined) state.routes.prime(known.organizations)
+    const send = pipeline(state, refresher.tokenSource(connectionId, { memo: true, primed: known?.accessToken }), state.routes)
     const call = createCaller(send, {
       sentryUrl,
       deadline: deadline === undefined ? perCall : () => deadline,
-      grantedScopes: async () => (await store.getConnection(connectionId))?.scopes ?? null
+      grantedScopes: known === undefined ? async () => (await store.getConnection(connectionId))?.scopes ?? null : async () => known.scopes
     })
     return {
       connectionId,

@@ -82,6 +82,16 @@ export class RegionRoutes {
     this.options.logger?.warn({ org: key }, 'sentry region unreachable; using SENTRY_URL')
   }
 
+  /**
+   * Seeds the cache from organizations the caller has already read (the GraphQL request's viewer
+   * read), instead of reading the stored ones: a no-op once seeded.
+   */
+  prime (organizations: readonly OrganizationRecord[]): void {
+    if (this.seeded !== null) return
+    this.seedFrom(organizations)
+    this.seeded = Promise.resolve()
+  }
+
   private cached (key: string): string | null {
     const hit = this.cache.get(key)
     if (hit === undefined) return null
@@ -98,14 +108,18 @@ export class RegionRoutes {
 
   private async seed (): Promise<void> {
     try {
-      for (const o of await this.options.loadStored()) {
-        const url = acceptableRegionUrl(o.regionUrl, this.options.sentryUrl)
-        if (url === null) continue
-        this.set(o.slug.toLowerCase(), url, RESOLVED_TTL_MS)
-        this.set(o.orgId.toLowerCase(), url, RESOLVED_TTL_MS)
-      }
+      this.seedFrom(await this.options.loadStored())
     } catch {
       // The stored list is only a shortcut; the lookup below still works.
+    }
+  }
+
+  private seedFrom (organizations: readonly OrganizationRecord[]): void {
+    for (const o of organizations) {
+      const url = acceptableRegionUrl(o.regionUrl, this.options.sentryUrl)
+      if (url === null) continue
+      this.set(o.slug.toLowerCase(), url, RESOLVED_TTL_MS)
+      this.set(o.orgId.toLowerCase(), url, RESOLVED_TTL_MS)
     }
   }
 

@@ -58,9 +58,11 @@ export interface TokenRefresher {
   /**
    * The connection's TokenSource. With `memo`, the token row is read and decrypted once per
    * source (one unit of work, e.g. a GraphQL request), not once per call; a 401 drops the memo
-   * so the retry sees the refreshed row, and a failed read is not remembered.
+   * so the retry sees the refreshed row, and a failed read is not remembered. `primed` (with
+   * `memo`) is the row the unit of work has already read: it stands for the first read only,
+   * and goes through the same refresh-window check.
    */
-  tokenSource (connectionId: string, options?: { memo?: boolean }): TokenSource
+  tokenSource (connectionId: string, options?: { memo?: boolean, primed?: () => AccessTokenRecord | null }): TokenSource
 }
 
 /** Why a connection is marked REVOKED after Sentry refused its refresh token. */
@@ -215,8 +217,8 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     return promise
   }
 
-  async function current (connectionId: string, deadline?: Deadline): Promise<AccessToken> {
-    let row = await readRow(connectionId)
+  async function current (connectionId: string, deadline?: Deadline, primed?: () => AccessTokenRecord | null): Promise<AccessToken> {
+    let row = primed?.() ?? await readRow(connectionId)
     if (expiresWithinWindow(row)) {
       try {
         const refreshing = refresh(connectionId, row.version)
@@ -238,7 +240,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
 
   return {
     owner,
-    current,
+    current: async (connectionId, deadline) => await current(connectionId, deadline),
     refresh,
     afterUnauthorized,
     tokenSource (connectionId, options = {}) {
@@ -249,9 +251,14 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
         }
       }
       let memo: Promise<AccessToken> | null = null
+      let primed = options.primed
       return {
         current: async (deadline) => {
-          memo ??= current(connectionId, deadline).catch((err: unknown) => { memo = null; throw err })
+          if (memo === null) {
+            const row = primed
+            primed = undefined
+            memo = current(connectionId, deadline, row).catch((err: unknown) => { memo = null; throw err })
+          }
           return await memo
         },
         afterUnauthorized: async (used, deadline) => {

@@ -8,7 +8,7 @@ import type { Deadline } from './deadline.js'
  * the connect flow). Callers never see a URL or a token; they call these functions.
  * Shapes follow openapi.json; only the fields we rely on are typed, the rest pass through.
  */
-import type { AccessTokenRecord } from '../db/store.js'
+import type { AccessTokenRecord, OrganizationRecord } from '../db/store.js'
 
 import type { Page, PageArgs } from './pagination.js'
 
@@ -154,6 +154,24 @@ export interface SentryClient {
   sessions: { list (org: string, args: SessionsArgs): Promise<SessionsPage> }
 }
 
+/**
+ * What the caller already read about the connection in this unit of work (the GraphQL context's
+ * one viewer read), so the client does not read it again: the access-token row (primes the
+ * token memo; refreshes still go through the store), the organizations with their region URLs
+ * (seed the region routes) and the granted scopes (to word a 403).
+ */
+export interface KnownConnection {
+  /** The connection's access-token row as read (opened on call); null when it has none. */
+  accessToken: () => AccessTokenRecord | null
+  organizations: readonly OrganizationRecord[]
+  scopes: readonly string[]
+}
+
+export interface UnitOfWork {
+  deadline?: Deadline
+  known?: KnownConnection
+}
+
 /** The app-wide Sentry service, decorated as `app.sentry` by src/plugins/sentry.ts. */
 export interface SentryGateway {
   /**
@@ -161,7 +179,7 @@ export interface SentryGateway {
    * one unit of work: its calls share `deadline` (a GraphQL request's), else each call gets
    * SENTRY_REQUEST_TIMEOUT_MS.
    */
-  forConnection (connectionId: string, unit?: { deadline?: Deadline }): SentryClient
+  forConnection (connectionId: string, unit?: UnitOfWork): SentryClient
   /**
    * The organizations a freshly exchanged access token reaches (GET /api/0/organizations/, all
    * pages). Used once by the connect callback, before the connection is stored.

@@ -225,6 +225,61 @@ for (const dialect of [sqlite, postgres]) {
       t.equal(await store.getAccessToken('missing'), null)
     })
 
+    t.test('viewer: the user, its connections and their access tokens in one read, as the single reads answer them', async t => {
+      const db = await dialect.database(t)
+      const store = await db.open()
+      t.equal(await store.viewer('nobody'), null, 'an unknown user')
+      const user = await store.createUser()
+      const empty = await store.viewer(user.id)
+      t.same(empty?.user, await store.getUser(user.id))
+      t.same(empty?.connections, [], 'a user without connections')
+      t.equal(empty?.accessToken('anything'), null)
+
+      const exp = new Date(Date.now() + 3600_000)
+      const a = await store.saveConnection(input(user.id, { expiresAt: exp }))
+      const b = await store.saveConnection(input(user.id, {
+        scopingOrgId: '10',
+        accessToken: 'access-b',
+        organizations: [
+          { orgId: '10', slug: 'zeta', name: 'Zeta', regionUrl: 'https://de.sentry.io' },
+          { orgId: '11', slug: 'beta', name: 'Beta', regionUrl: 'https://us.sentry.io' }
+        ]
+      }))
+      const c = await store.saveConnection(input(user.id, { sentryUser: { id: '2', name: null, email: null }, organizations: [] }))
+      t.ok(await store.markRevoked(c.id, 'invalid_grant', 1))
+      const other = await store.createUser()
+      await store.saveConnection(input(other.id, { accessToken: 'not-yours' }))
+
+      const viewer = await store.viewer(user.id)
+      t.same(viewer?.user, await store.getUser(user.id))
+      t.same(viewer?.connections, await store.listConnections(user.id), 'connections, organizations (by slug) and order as listConnections')
+      t.same(viewer?.connections.map(x => x.id), [a.id, b.id, c.id])
+      t.same(viewer?.accessToken(a.id), await store.getAccessToken(a.id), 'the access-token row as getAccessToken answers it')
+      t.equal(viewer?.accessToken(a.id)?.expiresAt?.getTime(), exp.getTime())
+      t.same(Object.keys(viewer?.accessToken(b.id) ?? {}).sort(), ['accessToken', 'connectionId', 'expiresAt', 'version'], 'no refresh token in it')
+      t.equal(viewer?.accessToken(b.id)?.accessToken, 'access-b')
+      t.equal(viewer?.accessToken(c.id), null, 'a revoked connection has no token row')
+      t.equal(viewer?.accessToken('missing'), null)
+      t.equal(viewer?.accessToken(a.id), viewer?.accessToken(a.id), 'opened once')
+
+      await store.replaceTokens(a.id, 1, { accessToken: 'acc-2', refreshToken: 'ref-2', expiresAt: null })
+      t.match((await store.viewer(user.id))?.accessToken(a.id), { accessToken: 'acc-2', version: 2, expiresAt: null }, 'a fresh read sees the new version')
+    })
+
+    t.test('viewer opens an access token only when asked', async t => {
+      const db = await dialect.database(t)
+      const store = await db.open()
+      const user = await store.createUser()
+      const a = await store.saveConnection(input(user.id))
+      const b = await store.saveConnection(input(user.id, { scopingOrgId: '10' }))
+      // b's ciphertext is a's: bound to another row, it does not open.
+      await db.copyCiphertext(a.id, b.id)
+      const viewer = await store.viewer(user.id)
+      t.equal(viewer?.connections.length, 2, 'read without opening anything')
+      t.equal(viewer?.accessToken(a.id)?.accessToken, ACCESS)
+      t.throws(() => viewer?.accessToken(b.id), 'opening the swapped ciphertext fails, when asked')
+    })
+
     t.test('a lease is renewed by its owner re-acquiring it (short leases, docs/sentry.md §3)', async t => {
       const store = await (await dialect.database(t)).open()
       const user = await store.createUser()

@@ -342,7 +342,8 @@ t.test('organization routing, with a fake store', async (t) => {
     { ...base, id: 'revoked', status: 'REVOKED', statusReason: null, organizations: [org, { ...org, orgId: '2', slug: 'old' }] },
     { ...base, id: 'active', status: 'ACTIVE', statusReason: null, organizations: [org] }
   ]
-  const store = { getUser: async () => ({ id: 'u', createdAt: now }), listConnections: async () => connections }
+  const user = { id: 'u', issuer: null, subject: null, sessionGeneration: 0, createdAt: now }
+  const store = { viewer: async () => ({ user, connections, accessToken: () => null }) }
   const gw = new RequestGateway({ store, sentry: {} } as never, { session: { get: () => 'u' } } as never)
   t.equal((await gw.organization('acme')).connectionId, 'active', 'an ACTIVE connection first, wherever it is listed')
   t.equal((await gw.organization('1')).slug, 'acme', 'by organization id')

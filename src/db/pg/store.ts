@@ -10,8 +10,9 @@ import {
 import type { TokenCipher } from '../token-cipher.js'
 import { fromPackageRoot } from '../../paths.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
 } from '../store.js'
+import { type ViewerRowBase, assembleViewer } from '../viewer.js'
 
 export const PG_MIGRATIONS_FOLDER = fromPackageRoot('drizzle', 'pg')
 
@@ -71,6 +72,38 @@ const toUser = (row: UserRow): UserRecord => ({
   sessionGeneration: row.sessionGeneration,
   createdAt: row.createdAt
 })
+
+/** One row of the viewer read (src/db/viewer.ts): the user (u*), a connection (as ConnectionRow), an organization (o*), the token row (t*). */
+type ViewerRow = { [K in keyof ConnectionRow]: ConnectionRow[K] | null } & ViewerRowBase & {
+  uId: string
+  uIssuer: string | null
+  uSubject: string | null
+  uSessionGeneration: number
+  uCreatedAt: Date
+}
+
+/**
+ * The viewer read, one statement (one pool checkout), prepared by name on each pooled
+ * connection (https://node-postgres.com/features/queries#prepared-statements). Same shape as
+ * SQLite's; the refresh token's column is not selected.
+ */
+const VIEWER_QUERY = {
+  name: 'gateway-viewer',
+  text: `select
+  u.id as "uId", u.issuer as "uIssuer", u.subject as "uSubject", u.session_generation as "uSessionGeneration", u.created_at as "uCreatedAt",
+  c.id as "id", c.user_id as "userId", c.sentry_user_id as "sentryUserId", c.sentry_user_name as "sentryUserName",
+  c.sentry_user_email as "sentryUserEmail", c.scopes as "scopes", c.status as "status", c.status_reason as "statusReason",
+  c.status_changed_at as "statusChangedAt", c.expires_at as "expiresAt", c.scoping_org_id as "scopingOrgId",
+  c.created_at as "createdAt", c.updated_at as "updatedAt", c.tokens_issued_at as "tokensIssuedAt",
+  o.org_id as "oOrgId", o.slug as "oSlug", o.name as "oName", o.region_url as "oRegionUrl",
+  t.key_id as "tKeyId", t.access_token_ciphertext as "tAccess", t.version as "tVersion"
+from users u
+left join sentry_connections c on c.user_id = u.id
+left join sentry_organizations o on o.connection_id = c.id
+left join sentry_tokens t on t.connection_id = c.id
+where u.id = $1
+order by c.created_at, c.id, o.slug`
+}
 
 const asMode = (mode: string): 'redirect' | 'popup' => mode === 'popup' ? 'popup' : 'redirect'
 
@@ -328,6 +361,15 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
         .where(inArray(sentryOrganizationsTable.connectionId, rows.map(r => r.id)))
         .orderBy(sentryOrganizationsTable.slug))
       return rows.map(r => toConnection(r, orgs.get(r.id) ?? []))
+    },
+
+    async viewer (userId): Promise<ViewerRecord | null> {
+      const { rows } = await pool.query<ViewerRow>({ ...VIEWER_QUERY, values: [userId] })
+      return assembleViewer(rows, {
+        user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
+        connection: (r) => toConnection(r as ConnectionRow, []),
+        openAccess: (connectionId, keyId, ciphertext) => cipher.open({ keyId, ciphertext }, aad(connectionId, 'access'))
+      })
     },
 
     async deleteConnection (userId, connectionId) {

@@ -10,8 +10,9 @@ import {
   connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
+import { type ViewerRowBase, assembleViewer } from '../viewer.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
 } from '../store.js'
 
 export interface SqliteStoreOptions {
@@ -24,6 +25,38 @@ export interface SqliteStoreOptions {
 
 type ConnectionRow = typeof sentryConnectionsTable.$inferSelect
 type UserRow = typeof usersTable.$inferSelect
+
+/**
+ * One row of the viewer read: the user (u_*), one of its connections (named as ConnectionRow,
+ * null when the user has none), one organization of it (o_*) and its access-token row (t_*).
+ */
+type ViewerRow = { [K in keyof ConnectionRow]: ConnectionRow[K] | null } & ViewerRowBase & {
+  uId: string
+  uIssuer: string | null
+  uSubject: string | null
+  uSessionGeneration: number
+  uCreatedAt: number
+}
+
+/**
+ * The viewer read (ViewerRecord): users ⟕ connections ⟕ organizations ⟕ tokens, one row per
+ * organization, connections in listConnections' order, organizations by slug. The refresh
+ * token's column is not selected.
+ */
+const VIEWER_SQL = `select
+  u.id as uId, u.issuer as uIssuer, u.subject as uSubject, u.session_generation as uSessionGeneration, u.created_at as uCreatedAt,
+  c.id as id, c.user_id as userId, c.sentry_user_id as sentryUserId, c.sentry_user_name as sentryUserName,
+  c.sentry_user_email as sentryUserEmail, c.scopes as scopes, c.status as status, c.status_reason as statusReason,
+  c.status_changed_at as statusChangedAt, c.expires_at as expiresAt, c.scoping_org_id as scopingOrgId,
+  c.created_at as createdAt, c.updated_at as updatedAt, c.tokens_issued_at as tokensIssuedAt,
+  o.org_id as oOrgId, o.slug as oSlug, o.name as oName, o.region_url as oRegionUrl,
+  t.key_id as tKeyId, t.access_token_ciphertext as tAccess, t.version as tVersion
+from users u
+left join sentry_connections c on c.user_id = u.id
+left join sentry_organizations o on o.connection_id = c.id
+left join sentry_tokens t on t.connection_id = c.id
+where u.id = ?
+order by c.created_at, c.id, o.slug`
 
 const toUser = (row: UserRow): UserRecord => ({
   id: row.id,
@@ -118,6 +151,8 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
     .from(sentryTokensTable)
     .innerJoin(sentryConnectionsTable, eq(sentryConnectionsTable.id, sentryTokensTable.connectionId))
     .where(eq(sentryTokensTable.connectionId, sql.placeholder('connectionId'))).prepare()
+
+  const viewerOf = sqlite.prepare<[string], ViewerRow>(VIEWER_SQL)
 
   const getConnectionSync = (id: string): ConnectionRecord | null => {
     const row = db.select().from(sentryConnectionsTable).where(eq(sentryConnectionsTable.id, id)).get()
@@ -280,6 +315,14 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
         orgs.set(org.connectionId, list)
       }
       return rows.map(r => toConnection(r, orgs.get(r.id) ?? []))
+    },
+
+    async viewer (userId): Promise<ViewerRecord | null> {
+      return assembleViewer(viewerOf.all(userId), {
+        user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
+        connection: (r) => toConnection(r as ConnectionRow, []),
+        openAccess: (connectionId, keyId, ciphertext) => cipher.open({ keyId, ciphertext }, aad(connectionId, 'access'))
+      })
     },
 
     async deleteConnection (userId, connectionId) {

@@ -117,6 +117,38 @@ t.test('concurrent saves of one identity from 3 pools: one connection row, no un
   t.equal((await stores[1]!.getConnection(saved[0]!.id))?.organizations.length, 1, 'the organizations of one save, not a mix')
 })
 
+t.test('the viewer read (user, connections, access tokens) takes one pool checkout, also in a burst on a small pool', async t => {
+  const url = await createTestDatabase(t, 'viewer')
+  const store = await open(t, url, { pool: { max: 2 } })
+  const user = await store.createUser()
+  const a = await store.saveConnection(input(user.id))
+  await store.saveConnection(input(user.id, {
+    scopingOrgId: '10',
+    organizations: [
+      { orgId: '10', slug: 'zeta', name: 'Zeta', regionUrl: 'https://de.sentry.io' },
+      { orgId: '11', slug: 'beta', name: 'Beta', regionUrl: 'https://us.sentry.io' }
+    ]
+  }))
+  // pg-pool's query() checks a client out through connect() (node_modules/pg-pool/index.js).
+  const connect = pg.Pool.prototype.connect
+  let checkouts = 0
+  pg.Pool.prototype.connect = function (this: pg.Pool, ...args: unknown[]) {
+    checkouts++
+    return (connect as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof connect
+  let viewer
+  try {
+    viewer = await store.viewer(user.id)
+  } finally {
+    pg.Pool.prototype.connect = connect
+  }
+  t.equal(checkouts, 1, 'one checkout for the user, both connections, three organizations and the tokens')
+  t.same(viewer?.connections, await store.listConnections(user.id))
+  t.equal(viewer?.accessToken(a.id)?.accessToken, 'access-1')
+  const burst = await Promise.all(Array.from({ length: 100 }, async () => await store.viewer(user.id)))
+  t.ok(burst.every(v => v?.connections.length === 2 && v.connections[1]?.organizations.length === 2), '100 reads at once on a pool of 2 all answer in full')
+})
+
 t.test('a database that goes away answers DATABASE_UNAVAILABLE, and the store recovers when it returns', async t => {
   const url = await createTestDatabase(t, 'outage')
   const proxy = await startTcpProxy(Number(new URL(url).port || 5432))
