@@ -1,8 +1,6 @@
 import type { Config } from '../config.js'
+import { CALLBACK_PATH } from '../connect/paths.js'
 import { describeScope } from './scopes.js'
-
-/** The path of the OAuth callback; the redirect URI registered in Sentry is PUBLIC_URL + this. */
-export const CALLBACK_PATH = '/oauth/sentry/callback'
 
 /**
  * Sentry pages the user is sent to. Both are the React routes of getsentry/sentry

@@ -5,7 +5,7 @@ import { renderHome } from '../pages/home.js'
 import { renderSetup } from '../pages/setup.js'
 import { registrationValues, sentryAuthorizedApplicationsUrl } from '../pages/registration.js'
 import { APP_CSS, CONNECT_JS, POPUP_RESULT_JS } from '../pages/assets.js'
-import { csrfToken } from './csrf.js'
+import { csrfToken } from '../connect/csrf.js'
 
 export interface PageRoutesOptions {
   config: Config

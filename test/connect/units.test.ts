@@ -1,6 +1,6 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { safeReturnTo } from '../../src/routes/connect.js'
+import { safeReturnTo } from '../../src/connect/return-to.js'
 import { describeTokenFailure, oauthErrorOf, readTokenResponse } from '../../src/sentry/token-endpoint.js'
 import { escapeHtml, html, SafeHtml } from '../../src/pages/html.js'
 import { describeScope } from '../../src/pages/scopes.js'

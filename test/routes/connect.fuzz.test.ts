@@ -5,7 +5,7 @@
  * replay another seed.
  */
 import t from 'tap'
-import { safeReturnTo } from '../../src/routes/connect.js'
+import { safeReturnTo } from '../../src/connect/return-to.js'
 import { buildTestApp } from '../helpers/app.js'
 import { chance, int, pick, rng, type Rng } from '../helpers/fuzz.js'
 

@@ -5,7 +5,7 @@
  * input, and whatever is accepted resolves to our origin, in the Location header and in links.
  */
 import t from 'tap'
-import { safeReturnTo } from '../../src/routes/connect.js'
+import { safeReturnTo } from '../../src/connect/return-to.js'
 import { buildTestApp } from '../helpers/app.js'
 import { BrowserLike, decodeEntities } from '../connect/client.js'
 import { countRows, runConnect } from '../connect/flow.js'
