@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import { BrowserLike } from '../test/connect/client.js'
 import { runConnect } from '../test/connect/flow.js'
-import { cpuMs, freePort, ROOT, startArgs, startNode, stopAll, waitForHttp } from './processes.js'
+import { type Child, cpuMs, freePort, ROOT, startArgs, startNode, stopAll, waitForHttp } from './processes.js'
 
 const [dirA, dirB, query = 'projects', slicesRaw = '8', requestsRaw = '400'] = process.argv.slice(2)
 if (dirA === undefined || dirB === undefined) throw new Error('usage: bench/ab.ts <dirA> <dirB> [query] [slices] [requests]')
@@ -28,19 +28,34 @@ async function main (): Promise<void> {
   const ports = [await freePort(), await freePort()]
   const urls = ports.map(p => `http://127.0.0.1:${p}`)
   const emu = startNode('emulator', join(ROOT, 'src/emulator/main.ts'), {
-    PATH: process.env.PATH, HOME: process.env.HOME, EMULATOR_HOST: '127.0.0.1', EMULATOR_PORT: '0', EMULATOR_CLIENT_ID: CLIENT_ID, EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
-    EMULATOR_CLIENT_NAME: 'ab', EMULATOR_REDIRECT_URI: urls.map(u => `${u}/oauth/sentry/callback`).join(',')
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    EMULATOR_HOST: '127.0.0.1',
+    EMULATOR_PORT: '0',
+    EMULATOR_CLIENT_ID: CLIENT_ID,
+    EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
+    EMULATOR_CLIENT_NAME: 'ab',
+    EMULATOR_REDIRECT_URI: urls.map(u => `${u}/oauth/sentry/callback`).join(',')
   })
   const emuUrl = (await emu.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
   await fetch(`${emuUrl}/_emulator/rate-limit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 1e9, windowSeconds: 1 }) })
-  const subjects = []
+  const subjects: Array<{ child: Child, url: string, cookie: string, per: number[] }> = []
   for (const [i, d] of [dirA, dirB].entries()) {
     const env = {
-      PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(ports[i]), HOST: '127.0.0.1', PUBLIC_URL: urls[i], SENTRY_URL: emuUrl,
-      SENTRY_CLIENT_ID: CLIENT_ID, SENTRY_CLIENT_SECRET: CLIENT_SECRET, DATABASE_URL: join(dir, `g${i}.db`),
-      SESSION_SECRET: randomBytes(36).toString('base64'), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: process.env.AB_LOG_LEVEL ?? 'info'
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(ports[i]),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: urls[i],
+      SENTRY_URL: emuUrl,
+      SENTRY_CLIENT_ID: CLIENT_ID,
+      SENTRY_CLIENT_SECRET: CLIENT_SECRET,
+      DATABASE_URL: join(dir, `g${i}.db`),
+      SESSION_SECRET: randomBytes(36).toString('base64'),
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: process.env.AB_LOG_LEVEL ?? 'info'
     }
-    const child = startNode(`gateway ${i}`, join(resolve(d), 'dist/server.js'), env, startArgs())
+    const child = startNode(`gateway ${i}`, join(resolve(d as string), 'dist/server.js'), env, startArgs())
     await waitForHttp(`${urls[i]}/healthz`, child)
     const browser = new BrowserLike()
     await runConnect(browser, urls[i] as string)
@@ -51,7 +66,10 @@ async function main (): Promise<void> {
   const run = async (s: typeof subjects[number], amount: number): Promise<number> => {
     const before = cpuMs(s.child.pid)
     const r = await autocannon({
-      url: s.url, method: 'POST', connections: 4, amount,
+      url: s.url,
+      method: 'POST',
+      connections: 4,
+      amount,
       headers: { 'content-type': 'application/json', cookie: s.cookie },
       body: JSON.stringify({ query: QUERIES[query] }),
       verifyBody: (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":[')
