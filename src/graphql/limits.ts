@@ -231,17 +231,17 @@ export function limitRules (limits: OperationLimits): ValidationRule[] {
       flattenFragments: true,
       ignoreIntrospection: true,
       onReject: [armorReject('depth', limits.maxDepth, (n) => `The operation is ${n} levels deep; the limit is ${limits.maxDepth}.`)]
-    }) as unknown as ValidationRule,
+    }),
     maxAliasesRule({
       ...armor,
       n: limits.maxAliases,
       onReject: [armorReject('aliases', limits.maxAliases, (n) => `The operation has ${n} aliases; the limit is ${limits.maxAliases}.`)]
-    }) as unknown as ValidationRule,
+    }),
     maxDirectivesRule({
       ...armor,
       n: limits.maxDirectives,
       onReject: [armorReject('directives', limits.maxDirectives, (n) => `The operation has ${n} directives; the limit is ${limits.maxDirectives}.`)]
-    }) as unknown as ValidationRule,
+    }),
     costLimitRule({
       ...armor,
       maxCost: limits.maxCost,
@@ -254,7 +254,7 @@ export function limitRules (limits: OperationLimits): ValidationRule[] {
       flattenFragments: true,
       ignoreIntrospection: true,
       onReject: [armorReject('cost', limits.maxCost, (n) => `The operation's estimated cost is ${n}; the limit is ${limits.maxCost}. Ask for fewer items (smaller \`first\`) or fewer nested lists.`)]
-    }) as unknown as ValidationRule,
+    }),
     rootFieldsRule(limits.maxRootFields)
   ]
 }

@@ -198,27 +198,32 @@ export const NOT_SUPPORTED_MESSAGE = 'PersistedQueryNotSupported'
  * (its link matches on them as well as on the code).
  */
 export function persistedQueryProvider (options: PersistedQueryOptions): PersistedQueryProvider {
+  // Mercurius reads a falsy hash as "not a persisted request it supports" (lib/routes.js,
+  // executePersistedQuery); its type says string, so "no hash" is ''.
+  const NO_HASH = ''
   const { allowList, apq } = options
   const known = options.known ?? {}
   const lookup = (table: PersistedQueries, id: string): string | undefined => Object.hasOwn(table, id) ? table[id] : undefined
   if (allowList !== null) {
     return {
       isPersistedQuery: () => true,
-      getHash: (request: PersistedRequest) => requestedId(request) ?? false,
+      // Every request is a persisted one: there is no retry leg that registers a document.
+      isPersistedQueryRetry: () => false,
+      getHash: (request) => requestedId(request) ?? NO_HASH,
       getQueryFromHash: async (hash: string) => lookup(allowList, hash),
       notFoundError: NOT_FOUND_MESSAGE,
       notSupportedError: 'Only persisted operations are accepted: send extensions.persistedQuery.sha256Hash, documentId, or {"persisted": true, "query": "<sha256>"} with the id of a document on the allow-list.'
-    } as unknown as PersistedQueryProvider
+    }
   }
   return {
     isPersistedQuery: hashOnly,
-    isPersistedQueryRetry: (request: PersistedRequest) => apq !== null && requestedId(request) !== null && !hashOnly(request),
+    isPersistedQueryRetry: (request) => apq !== null && requestedId(request) !== null && !hashOnly(request),
     // With APQ off, a hash-only request gets PERSISTED_QUERY_NOT_SUPPORTED (mercurius throws it
     // for a persisted request without a hash) unless the id is a known document.
-    getHash: (request: PersistedRequest) => {
+    getHash: (request) => {
       const id = requestedId(request)
-      if (id === null) return false
-      return apq !== null || lookup(known, id) !== undefined ? id : false
+      if (id === null) return NO_HASH
+      return apq !== null || lookup(known, id) !== undefined ? id : NO_HASH
     },
     getHashForQuery: (query: string) => hashDocument(query),
     getQueryFromHash: async (hash: string) => lookup(known, hash) ?? apq?.get(hash),
@@ -226,5 +231,5 @@ export function persistedQueryProvider (options: PersistedQueryOptions): Persist
     notFoundError: NOT_FOUND_MESSAGE,
     notSupportedError: NOT_SUPPORTED_MESSAGE,
     mismatchError: 'provided sha does not match query'
-  } as unknown as PersistedQueryProvider
+  }
 }
