@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { QueryValue } from '../http/schemas.js'
 import { rotateSession } from '../identity.js'
 import { Deadline } from '../sentry/deadline.js'
 import { TokenExchangeError, readTokenResponse } from '../sentry/token-endpoint.js'
@@ -8,7 +9,6 @@ import { CALLBACK_PATH } from './paths.js'
 import { failPage, finishPage } from './result-page.js'
 import { safeReturnTo } from './return-to.js'
 import type { ConnectSettings } from './settings.js'
-import type { QueryValue } from './start.js'
 import { AUTHORIZE_ERROR_WORDS, SESSION_WORDS, STATE_WORDS } from './words.js'
 
 /** The callback's query (RFC 6749 §4.1.2): `code` and `state`, or `error` (and `error_description`, not shown). */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { QueryValue } from '../http/schemas.js'
 import { sessionUserId } from '../identity.js'
 import { renderMessage } from '../pages/message.js'
 import type { ConnectIntent } from './flow.js'
@@ -7,9 +8,6 @@ import { safeReturnTo } from './return-to.js'
 import { connectSessionHash } from './sessions.js'
 import { allowedMessageOrigin, type ConnectSettings } from './settings.js'
 import { SESSION_WORDS } from './words.js'
-
-/** A query parameter as Fastify parses it: a string, or a list when it is repeated. */
-export type QueryValue = string | string[]
 
 /** GET /connect/sentry's query: a connect link's `session`, or a browser's own `returnTo`, `mode` and `origin`. */
 export interface StartQuery {

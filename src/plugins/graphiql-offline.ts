@@ -58,7 +58,9 @@ export default fp(async function graphiqlOffline (app: FastifyInstance) {
     if (body !== undefined) return await reply.type('application/javascript; charset=utf-8').send(body)
   })
 
-  app.get<{ Params: { '*': string } }>('/graphiql/vendor/*', async (request, reply) => {
+  app.get<{ Params: { '*': string } }>('/graphiql/vendor/*', {
+    schema: { params: { type: 'object', required: ['*'], properties: { '*': { type: 'string' } } } }
+  }, async (request, reply) => {
     const m = /^((?:@[^/]+\/)?[^@/]+)@[^/]+\/(.+)$/.exec(request.params['*'])
     const name = m?.[1]
     const rest = m?.[2] === undefined ? '' : normalize(m[2])

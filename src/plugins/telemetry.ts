@@ -106,7 +106,9 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
 
   if (metricsToken !== undefined) {
     const expected = digest(`Bearer ${metricsToken}`)
-    app.get('/metrics', async (request, reply) => {
+    app.get<{ Headers: { authorization?: string } }>('/metrics', {
+      schema: { headers: { type: 'object', properties: { authorization: { type: 'string' } } } }
+    }, async (request, reply) => {
       const given = request.headers.authorization
       if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
         return await reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({

@@ -7,7 +7,7 @@ import { CALLBACK_PATH } from '../connect/paths.js'
 import { CONNECT_SESSION_FIELDS, createConnectSession, type ConnectSessionBody } from '../connect/sessions.js'
 import { connectSettings } from '../connect/settings.js'
 import { startConnect, type StartQuery } from '../connect/start.js'
-import { QUERY_VALUE, querystring } from './schemas.js'
+import { QUERY_VALUE, querystring } from '../http/schemas.js'
 
 export interface ConnectRoutesOptions {
   config: Config

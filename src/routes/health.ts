@@ -15,6 +15,14 @@ async function pingWithin (app: FastifyInstance, ms: number): Promise<void> {
   }
 }
 
+const status = (extra: Record<string, object> = {}): object => ({
+  type: 'object',
+  required: ['status', ...Object.keys(extra)],
+  properties: { status: { type: 'string' }, ...extra }
+})
+/** What /readyz and /healthz answer: the instance's status and the database's. */
+const WITH_DATABASE = { response: { 200: status({ database: { type: 'string' } }), 503: status({ database: { type: 'string' } }) } }
+
 /**
  * Health endpoints for load balancers and orchestrators:
  * - GET /livez: the process serves HTTP (no database check, so a database outage restarts nothing);
@@ -23,9 +31,9 @@ async function pingWithin (app: FastifyInstance, ms: number): Promise<void> {
  * - GET /healthz: 200 when the database answers, 503 otherwise (kept as it was).
  */
 export default async function healthRoutes (app: FastifyInstance): Promise<void> {
-  app.get('/livez', async () => ({ status: 'ok' }))
+  app.get('/livez', { schema: { response: { 200: status() } } }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { schema: WITH_DATABASE }, async (request, reply) => {
     if (app.draining) return await reply.code(503).send({ status: 'draining', database: 'not checked' })
     try {
       await pingWithin(app, READY_PING_TIMEOUT_MS)
@@ -36,7 +44,7 @@ export default async function healthRoutes (app: FastifyInstance): Promise<void>
     }
   })
 
-  app.get('/healthz', async (request, reply) => {
+  app.get('/healthz', { schema: WITH_DATABASE }, async (request, reply) => {
     try {
       await app.store.ping()
       return { status: 'ok', database: 'ok' }

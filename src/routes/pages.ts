@@ -6,6 +6,7 @@ import { renderSetup } from '../pages/setup.js'
 import { registrationValues, sentryAuthorizedApplicationsUrl } from '../pages/registration.js'
 import { APP_CSS, CONNECT_JS, POPUP_RESULT_JS } from '../pages/assets.js'
 import { csrfToken } from '../connect/csrf.js'
+import { QUERY_VALUE, type QueryValue, querystring } from '../http/schemas.js'
 
 export interface PageRoutesOptions {
   config: Config
@@ -23,11 +24,14 @@ export default async function pageRoutes (app: FastifyInstance, opts: PageRoutes
   const { config } = opts
   const now = opts.now ?? Date.now
 
-  app.get('/', async (request, reply) => {
+  // The notice after a redirect from the connect flow (`?connected=1`) or a disconnect (`?disconnected=1`).
+  app.get<{ Querystring: { connected?: QueryValue, disconnected?: QueryValue } }>('/', {
+    schema: { querystring: querystring({ connected: QUERY_VALUE, disconnected: QUERY_VALUE }) }
+  }, async (request, reply) => {
     // A visit creates no user: the platform user is created when the browser first connects.
     const userId = await currentUserId(request, app.store)
     const connections = userId === null ? [] : await app.store.listConnections(userId)
-    const q = request.query as Record<string, unknown>
+    const q = request.query
     const page = renderHome({
       scopes: config.sentryScopes,
       connections,

@@ -1,5 +1,5 @@
 /**
- * JSON-schema pieces shared by the routes. Fastify validates with Ajv set to coerce types
+ * JSON-schema pieces (and their TypeScript types) shared by the routes. Fastify validates with Ajv set to coerce types
  * (`coerceTypes: 'array'`, Fastify's default): a schema here only describes values as Fastify
  * delivers them, so validation never changes what a handler receives.
  */
@@ -9,6 +9,7 @@
  * parameter is repeated (`?a=1&a=2`). Both types are listed, so Ajv never coerces one into the other.
  */
 export const QUERY_VALUE = { type: ['string', 'array'], items: { type: 'string' } } as const
+export type QueryValue = string | string[]
 
 /** A querystring schema: the named parameters; any other parameter is accepted and ignored, as before. */
 export function querystring (properties: Record<string, object>): object {
