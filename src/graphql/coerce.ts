@@ -85,3 +85,16 @@ export function date (v: unknown): string | null {
   }
   return null
 }
+
+/** Readers by field name, as `dataFields` and sentry-calls.ts' lazy fields take them. */
+export type Readers = Record<string, (raw: unknown) => unknown>
+
+/**
+ * Resolvers for fields that are a reader applied to the same key of the parent's Sentry object
+ * (`parent.data[field]`), one per reader and keyed like `readers`.
+ */
+export function dataFields<TReaders extends Readers> (readers: TReaders): { [K in keyof TReaders]: (parent: { data: JsonRecord }) => ReturnType<TReaders[K]> } {
+  // Object.fromEntries cannot say that the keys are those of `readers`; the mapped type does.
+  return Object.fromEntries(Object.entries(readers).map(([field, read]) => [field, (parent: { data: JsonRecord }) => read(parent.data[field])])) as
+    { [K in keyof TReaders]: (parent: { data: JsonRecord }) => ReturnType<TReaders[K]> }
+}

@@ -20,6 +20,7 @@ import type {
   ListIssuesArgs, Page, PageArgs, SentryEvent, SentryIssue, SentryMember, SentryProject, SentryProjectKey, SentryRelease,
   SentryTagValue, SentryTeam, StatsArgs, UpdateIssueInput
 } from '../sentry/types.js'
+import type { Readers } from './coerce.js'
 import type { EventModel, IssueModel, ProjectModel, Scope } from './models.js'
 import type { TraceModel } from './performance-models.js'
 
@@ -72,26 +73,25 @@ export async function fetchTraceMeta (ctx: Ctx, trace: TraceModel): Promise<Reco
 
 // ---- Fields a list item may lack: from the parent when it has them, else from the full object ----
 
-type Converters = Record<string, (raw: unknown) => unknown>
-type LazyFields<TParent, TConv extends Converters> = {
-  [K in keyof TConv]: (parent: TParent, args: unknown, ctx: Ctx) => Promise<ReturnType<TConv[K]>>
+type LazyFields<TParent, TReaders extends Readers> = {
+  [K in keyof TReaders]: (parent: TParent, args: unknown, ctx: Ctx) => Promise<ReturnType<TReaders[K]>>
 }
 interface PartialParent { data: Record<string, unknown>, full: boolean }
 
 /**
  * Resolvers for fields that a partial parent (a list item, an embedded reference) may lack: each
- * converts `data[key]` (the field's name, or the key given in `from`) of the parent when it is
+ * reads `data[key]` (the field's name, or the key given in `from`) of the parent when it is
  * full or has the key, else of the full object, read once per request by `fetchFull`.
  */
 function lazyFields<TParent extends PartialParent> (fetchFull: (ctx: Ctx, parent: TParent) => Promise<Record<string, unknown>>) {
-  return <TConv extends Converters>(converters: TConv, from: { [K in keyof TConv]?: string } = {}): LazyFields<TParent, TConv> =>
-    // One resolver per converter, keyed like `converters`: what LazyFields says, which
+  return <TReaders extends Readers>(readers: TReaders, from: { [K in keyof TReaders]?: string } = {}): LazyFields<TParent, TReaders> =>
+    // One resolver per reader, keyed like `readers`: what LazyFields says, which
     // Object.fromEntries cannot express.
-    Object.fromEntries(Object.entries(converters).map(([field, convert]) => {
+    Object.fromEntries(Object.entries(readers).map(([field, read]) => {
       const name = from[field] ?? field
       return [field, async (parent: TParent, _args: unknown, ctx: Ctx) =>
-        convert((parent.full || name in parent.data ? parent.data : await fetchFull(ctx, parent))[name])]
-    })) as LazyFields<TParent, TConv>
+        read((parent.full || name in parent.data ? parent.data : await fetchFull(ctx, parent))[name])]
+    })) as LazyFields<TParent, TReaders>
 }
 
 /** Project fields an embedded reference (id, slug, name, platform?) lacks: from the project endpoint. */

@@ -1,5 +1,5 @@
 /** Event and EventEntry (schema/event.graphql, and Event.traceDetails of trace.graphql). */
-import { date, json, requiredId, str } from '../coerce.js'
+import { dataFields, date, json, requiredId, str } from '../coerce.js'
 import { eventUser, normalizeContexts, normalizeEntries, tags, traceContext } from '../event-entries.js'
 import type { Resolvers } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
@@ -15,18 +15,20 @@ export const eventResolvers = {
     globalId: (e) => toGlobalId('Event', orgKey(e.scope), e.issueId, requiredId('an event', e.data.eventID, e.data.id)),
     eventID: (e) => str(d(e).eventID) ?? str(d(e).id) ?? '',
     groupID: (e) => str(d(e).groupID) ?? e.issueId,
-    projectID: (e) => str(d(e).projectID),
     title: (e) => str(d(e).title) ?? '',
-    message: (e) => str(d(e).message),
-    dateCreated: (e) => date(d(e).dateCreated),
-    platform: (e) => str(d(e).platform),
     // The list endpoint names it `event.type`, the event endpoint `type`.
     type: (e) => str(d(e).type) ?? str(d(e)['event.type']),
-    culprit: (e) => str(d(e).culprit),
-    location: (e) => str(d(e).location),
-    tags: (e) => tags(d(e).tags),
-    user: (e) => eventUser(d(e).user),
-    metadata: (e) => json(d(e).metadata),
+    ...dataFields({
+      projectID: str,
+      message: str,
+      dateCreated: date,
+      platform: str,
+      culprit: str,
+      location: str,
+      tags,
+      user: eventUser,
+      metadata: json
+    }),
     raw: (e) => e.data,
     // Fields only a full event has: a list item fetches its full event once, whichever it needs.
     ...lazyEventFields({

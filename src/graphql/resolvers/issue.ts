@@ -2,7 +2,7 @@
 import type { MercuriusContext } from 'mercurius'
 import { upstreamError } from '../../errors.js'
 import type { SentryIssue } from '../../sentry/types.js'
-import { bool, date, int, json, list, record, requiredId, str } from '../coerce.js'
+import { bool, dataFields, date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { Assignee, IssueSort, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
 import type { EventModel, IssueModel, ProjectModel, Scope } from '../models.js'
@@ -83,33 +83,35 @@ export const issueResolvers = {
     id: (i) => requiredId('an issue', d(i).id),
     shortId: (i) => str(d(i).shortId) ?? '',
     title: (i) => str(d(i).title) ?? '',
-    culprit: (i) => str(d(i).culprit),
     level: (i) => str(d(i).level) ?? 'error',
-    status: (i) => issueState(d(i).status),
-    substatus: (i) => str(d(i).substatus),
-    priority: (i) => str(d(i).priority),
     count: (i) => {
       const c = str(d(i).count)
       return c !== null && /^-?\d+$/.test(c) ? c : '0'
     },
     userCount: (i) => int(d(i).userCount) ?? 0,
-    firstSeen: (i) => date(d(i).firstSeen),
-    lastSeen: (i) => date(d(i).lastSeen),
     permalink: (i) => str(d(i).permalink) ?? '',
-    type: (i) => str(d(i).type),
-    issueType: (i) => str(d(i).issueType),
-    issueCategory: (i) => str(d(i).issueCategory),
-    platform: (i) => str(d(i).platform),
-    logger: (i) => str(d(i).logger),
-    hasSeen: (i) => bool(d(i).hasSeen),
-    isBookmarked: (i) => bool(d(i).isBookmarked),
-    isSubscribed: (i) => bool(d(i).isSubscribed),
-    isPublic: (i) => bool(d(i).isPublic),
-    isUnhandled: (i) => bool(d(i).isUnhandled),
-    numComments: (i) => int(d(i).numComments),
-    metadata: (i) => json(d(i).metadata),
-    statusDetails: (i) => json(d(i).statusDetails),
-    assignedTo: (i) => assignee(d(i).assignedTo),
+    ...dataFields({
+      culprit: str,
+      status: issueState,
+      substatus: str,
+      priority: str,
+      firstSeen: date,
+      lastSeen: date,
+      type: str,
+      issueType: str,
+      issueCategory: str,
+      platform: str,
+      logger: str,
+      hasSeen: bool,
+      isBookmarked: bool,
+      isSubscribed: bool,
+      isPublic: bool,
+      isUnhandled: bool,
+      numComments: int,
+      metadata: json,
+      statusDetails: json,
+      assignedTo: assignee
+    }),
     raw: (i) => i.data,
     globalId: (i) => toGlobalId('Issue', orgKey(i.scope), requiredId('an issue', i.data.id)),
     frequency: issueFrequency,

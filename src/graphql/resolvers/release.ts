@@ -1,5 +1,5 @@
 /** Release and ReleaseProject (schema/release.graphql, and Release.health of health.graphql). */
-import { date, int, json, list, record, requiredId, str } from '../coerce.js'
+import { dataFields, date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { ReleaseProject, Resolvers } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
 import type { ReleaseModel } from '../models.js'
@@ -29,22 +29,24 @@ export const releaseResolvers = {
     id: (r) => requiredId('a release', d(r).id, d(r).version),
     globalId: (r) => toGlobalId('Release', orgKey(r.scope), requiredId('a release', r.data.version)),
     version: (r) => str(d(r).version) ?? '',
-    shortVersion: (r) => str(d(r).shortVersion),
-    status: (r) => str(d(r).status),
-    ref: (r) => str(d(r).ref),
-    url: (r) => str(d(r).url),
-    dateCreated: (r) => date(d(r).dateCreated),
-    dateReleased: (r) => date(d(r).dateReleased),
-    firstEvent: (r) => date(d(r).firstEvent),
-    lastEvent: (r) => date(d(r).lastEvent),
-    newGroups: (r) => int(d(r).newGroups),
-    commitCount: (r) => int(d(r).commitCount),
-    deployCount: (r) => int(d(r).deployCount),
+    ...dataFields({
+      shortVersion: str,
+      status: str,
+      ref: str,
+      url: str,
+      dateCreated: date,
+      dateReleased: date,
+      firstEvent: date,
+      lastEvent: date,
+      newGroups: int,
+      commitCount: int,
+      deployCount: int,
+      versionInfo: json,
+      authors: json,
+      lastCommit: json,
+      lastDeploy: json
+    }),
     projects: (r) => list(d(r).projects).map((p) => releaseProject(p, r)).filter((p): p is ReleaseProject => p !== null),
-    versionInfo: (r) => json(d(r).versionInfo),
-    authors: (r) => json(d(r).authors),
-    lastCommit: (r) => json(d(r).lastCommit),
-    lastDeploy: (r) => json(d(r).lastDeploy),
     raw: (r) => r.data,
     health: releaseHealth
   }
