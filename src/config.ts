@@ -1,21 +1,12 @@
 import { isAbsolute, resolve, dirname } from 'node:path'
 import { ConfigError } from './config-error.js'
 import { loadOrCreateDevSecrets } from './dev-secrets.js'
+import { SENTRY_SCOPES } from './sentry/scopes.js'
 
 /**
  * Configuration, validated once at start. `loadConfig(env)` is the only reader of the
  * environment (server.ts passes `process.env`); everything else receives a `Config`.
  */
-
-export const SENTRY_SCOPE_SET = new Set([
-  'org:read', 'org:write', 'org:admin', 'org:integrations', 'org:ci',
-  'member:invite', 'member:read', 'member:write', 'member:admin',
-  'team:read', 'team:write', 'team:admin',
-  'project:read', 'project:write', 'project:admin', 'project:releases', 'project:distribution',
-  'event:read', 'event:write', 'event:admin',
-  'alerts:read', 'alerts:write',
-  'openid', 'profile', 'email'
-]) // docs/sentry.md §5, SENTRY_SCOPES in getsentry/sentry src/sentry/conf/server.py
 
 export const DEFAULT_SCOPES = 'org:read project:read team:read member:read event:read event:write'
 
@@ -231,7 +222,7 @@ function parseScopes (raw: string): string[] {
   const scopes = [...new Set(raw.split(/\s+/).filter(s => s !== ''))]
   if (scopes.length === 0) throw new ConfigError('SENTRY_SCOPES', 'is empty; list the scopes separated by spaces, e.g. "org:read event:read".')
   for (const s of scopes) {
-    if (!SENTRY_SCOPE_SET.has(s)) {
+    if (!SENTRY_SCOPES.has(s)) {
       throw new ConfigError('SENTRY_SCOPES', `"${s}" is not a Sentry scope; use scopes from Sentry's list, e.g. org:read project:read event:read.`)
     }
   }

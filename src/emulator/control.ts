@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import { type FaultSpec, validateFault } from './faults.js'
 import type { RateLimitInput } from './rate-limit.js'
-import { SENTRY_SCOPES } from './scopes.js'
+import { SENTRY_SCOPES } from '../sentry/scopes.js'
 import { DEFAULT_USER_ID } from './seed.js'
 import type { EmulatorState } from './state.js'
 import type { EmulatorClient, EmulatorControl, EmulatorCounters, IssueTokenRequest, TokenResponseBody } from './types.js'

@@ -1,16 +1,7 @@
 /**
- * Sentry's OAuth scopes: `SENTRY_SCOPES` and `SENTRY_SCOPE_HIERARCHY_MAPPING` in
- * getsentry/sentry src/sentry/conf/server.py (docs/sentry.md §5).
+ * What Sentry's OAuth scopes mean for the emulator (the list itself is src/sentry/scopes.ts):
+ * `SENTRY_SCOPE_HIERARCHY_MAPPING` in getsentry/sentry src/sentry/conf/server.py (docs/sentry.md §5).
  */
-export const SENTRY_SCOPES: ReadonlySet<string> = new Set([
-  'org:read', 'org:write', 'org:admin', 'org:integrations', 'org:ci',
-  'member:invite', 'member:read', 'member:write', 'member:admin',
-  'team:read', 'team:write', 'team:admin',
-  'project:read', 'project:write', 'project:admin', 'project:releases', 'project:distribution',
-  'event:read', 'event:write', 'event:admin',
-  'alerts:read', 'alerts:write',
-  'openid', 'profile', 'email'
-])
 
 /** What each scope lets the app do, in words, for the consent page. */
 export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {

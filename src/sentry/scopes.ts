@@ -1,4 +1,18 @@
 /**
+ * Every OAuth scope Sentry knows: `SENTRY_SCOPES` in getsentry/sentry src/sentry/conf/server.py
+ * (docs/sentry.md §5). SENTRY_SCOPES (the env var) may name only these; the emulator grants only these.
+ */
+export const SENTRY_SCOPES: ReadonlySet<string> = new Set([
+  'org:read', 'org:write', 'org:admin', 'org:integrations', 'org:ci',
+  'member:invite', 'member:read', 'member:write', 'member:admin',
+  'team:read', 'team:write', 'team:admin',
+  'project:read', 'project:write', 'project:admin', 'project:releases', 'project:distribution',
+  'event:read', 'event:write', 'event:admin',
+  'alerts:read', 'alerts:write',
+  'openid', 'profile', 'email'
+])
+
+/**
  * The scopes each endpoint accepts: any ONE of them is enough (ScopedPermission in
  * getsentry/sentry src/sentry/api/permissions.py). Copied from openapi.json `security.auth_token`
  * (docs/sentry.md §5). A 403 answers FORBIDDEN with these as `requiredScopes`.
