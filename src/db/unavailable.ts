@@ -37,15 +37,17 @@ export function isDatabaseUnavailable (err: unknown): boolean {
  * The driver's message (which may name the host) stays in `cause` for the log, never the client.
  */
 export function guardUnavailable (store: Store): Store {
-  const guarded: Record<string, unknown> = {}
-  for (const [name, fn] of Object.entries(store) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
-    guarded[name] = async (...args: unknown[]) => {
-      try {
-        return await fn(...args)
-      } catch (err) {
-        throw isDatabaseUnavailable(err) ? databaseUnavailable(err) : err
+  return new Proxy(store, {
+    get (target, name, receiver) {
+      const method: unknown = Reflect.get(target, name, receiver)
+      if (typeof method !== 'function') return method
+      return async (...args: unknown[]) => {
+        try {
+          return await method.apply(target, args)
+        } catch (err) {
+          throw isDatabaseUnavailable(err) ? databaseUnavailable(err) : err
+        }
       }
     }
-  }
-  return guarded as unknown as Store
+  })
 }
