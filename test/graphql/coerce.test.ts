@@ -6,7 +6,7 @@ import t from 'tap'
 import { GraphQLError } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { GatewayError } from '../../src/errors.js'
-import { requiredId } from '../../src/graphql/coerce.js'
+import { bool, date, float, int, json, list, record, requiredId, str, strList } from '../../src/graphql/coerce.js'
 import { errorFormatter } from '../../src/graphql/error-formatter.js'
 import { resolvers } from '../../src/graphql/resolvers/index.js'
 import { member } from '../../src/graphql/resolvers/member.js'
@@ -65,4 +65,20 @@ t.test('attack: objects without their id, field by field', async (t) => {
   const out = errorFormatter({ data: { organization: { issue: null } }, errors: [new GraphQLError(error.message, { path: ['organization', 'issue', 'id'], originalError: error })] }, ctx)
   t.equal(out.statusCode, 200)
   t.match(out.response.errors, [{ message: /Sentry returned an issue without an id/, extensions: { code: 'UPSTREAM_ERROR' } }])
+})
+
+t.test('coerce: values of an unexpected type become null', async (t) => {
+  t.equal(str('a'), 'a'); t.equal(str(5), '5'); t.equal(str(true), 'true'); t.equal(str(10n), '10'); t.equal(str({}), null); t.equal(str(null), null)
+  t.equal(int(7), 7); t.equal(int('42'), 42); t.equal(int(1.5), null); t.equal(int(2 ** 31), null); t.equal(int('x'), null); t.equal(int(-5), -5)
+  t.equal(float(1.5), 1.5); t.equal(float('2.5'), 2.5); t.equal(float(Infinity), null); t.equal(float(''), null); t.equal(float('x'), null); t.equal(float(null), null)
+  t.equal(bool(false), false); t.equal(bool('true'), null)
+  t.same(record({ a: 1 }), { a: 1 }); t.equal(record([]), null); t.equal(record(null), null)
+  t.same(list([1]), [1]); t.same(list('x'), [])
+  t.same(strList(['a', 1, null]), ['a', '1']); t.equal(strList('a'), null)
+  t.equal(json(undefined), null); t.same(json({ a: 1 }), { a: 1 })
+  t.equal(date('2025-04-12T11:34:11.310000Z'), '2025-04-12T11:34:11.310000Z', 'Sentry precision is kept')
+  t.equal(date('not a date'), null)
+  t.equal(date(1722963600.25), '2024-08-06T17:00:00.250Z', 'Unix seconds')
+  t.equal(date(1722963600250), '2024-08-06T17:00:00.250Z', 'milliseconds')
+  t.equal(date(Number.NaN), null); t.equal(date(1e300), null); t.equal(date({}), null)
 })

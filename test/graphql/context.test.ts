@@ -67,3 +67,22 @@ t.test('a rate-limit wait that would pass the deadline is not made', async t => 
   t.ok(Date.now() - started < 10 * DEADLINE_MS, 'did not wait for a window beyond the deadline')
   await control(emulator.url, 'rate-limit', {})
 })
+
+t.test('organization routing, with a fake store', async (t) => {
+  const { RequestGateway } = await import('../../src/graphql/context.js')
+  const now = new Date()
+  const org = { orgId: '1', slug: 'acme', name: 'Acme', regionUrl: 'https://us.sentry.io' }
+  const base = { userId: 'u', sentryUser: { id: '1', name: null, email: null }, scopes: [], statusChangedAt: now, expiresAt: null, scopingOrgId: null, createdAt: now, updatedAt: now }
+  const connections = [
+    { ...base, id: 'revoked', status: 'REVOKED', statusReason: null, organizations: [org, { ...org, orgId: '2', slug: 'old' }] },
+    { ...base, id: 'active', status: 'ACTIVE', statusReason: null, organizations: [org] }
+  ]
+  const user = { id: 'u', issuer: null, subject: null, sessionGeneration: 0, createdAt: now }
+  const store = { viewer: async () => ({ user, connections, accessToken: () => null }) }
+  const gw = new RequestGateway({ store, sentry: {} } as never, { session: { get: () => 'u' } } as never)
+  t.equal((await gw.organization('acme')).connectionId, 'active', 'an ACTIVE connection first, wherever it is listed')
+  t.equal((await gw.organization('1')).slug, 'acme', 'by organization id')
+  await t.rejects(gw.organization('old'), { code: 'RECONNECT_REQUIRED', message: /\(revoked\)/ })
+  await t.rejects(gw.organization('none'), { code: 'NOT_CONNECTED' })
+  t.same((await gw.organizations()).map((o) => o.connectionId), ['active'])
+})

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { negotiate } from '../../src/graphql/http.js'
 import { buildTestApp } from '../helpers/app.js'
 import { connectViewer } from '../helpers/graphql.js'
 
@@ -169,4 +170,15 @@ t.test('nodes(ids:) takes at most 100 ids', async (t) => {
   const ids = Array.from({ length: 101 }, () => 'x')
   const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', cookie: viewer.cookie }, payload: { query: 'query ($ids: [ID!]!) { nodes(ids: $ids) { globalId } }', variables: { ids } } })
   t.match(res.json(), { data: null, errors: [{ extensions: { code: 'BAD_USER_INPUT', argument: 'ids', max: 100 } }] })
+})
+
+t.test('Accept negotiation', async (t) => {
+  t.equal(negotiate(undefined), 'application/json')
+  t.equal(negotiate(''), 'application/json')
+  t.equal(negotiate('application/graphql-response+json'), 'application/graphql-response+json')
+  t.equal(negotiate('application/json;q=0.9, application/graphql-response+json'), 'application/graphql-response+json')
+  t.equal(negotiate('application/json, application/graphql-response+json;q=0.9'), 'application/json')
+  t.equal(negotiate('application/graphql-response+json;q=abc'), 'application/graphql-response+json', 'a q that is not a number is no q')
+  t.equal(negotiate('application/graphql-response+json;q=1.2.3'), 'application/json', 'a malformed q drops the type')
+  t.equal(negotiate('text/html, */*;q=0.8'), 'application/json')
 })

@@ -3,6 +3,7 @@
  * they return usable forward again, and `totalCount` from `X-Hits`.
  */
 import t from 'tap'
+import { decodeCursor, encodeCursor, pageRequest, toConnection } from '../../src/graphql/pagination.js'
 import { buildTestApp } from '../helpers/app.js'
 import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
 
@@ -63,4 +64,24 @@ t.test('bad combinations of paging arguments are BAD_USER_INPUT', async (t) => {
     t.equal(res.body.errors?.[0]?.extensions?.argument, argument)
     t.equal(res.body.data.organization.issues, null, 'only the connection is null')
   }
+})
+
+t.test('cursors are opaque, validated, and map Sentry pages to Relay connections', async (t) => {
+  t.same(decodeCursor(encodeCursor('1420837533:0:0', 3)), { sentryCursor: '1420837533:0:0', skip: 3 })
+  t.same(decodeCursor(encodeCursor(null, 0)), { sentryCursor: null, skip: 0 })
+  for (const bad of ['', '@@', Buffer.from('s2:0:x').toString('base64url'), Buffer.from('s1:101:x').toString('base64url'), 'a'.repeat(500), Buffer.from('s1:0:has space').toString('base64url')]) {
+    t.throws(() => decodeCursor(bad), { code: 'BAD_USER_INPUT' }, JSON.stringify(bad))
+  }
+  t.same(pageRequest({}), { cursor: null, skip: 0, perPage: 25, first: 25 })
+  t.same(pageRequest({ first: 10, after: encodeCursor('c', 95) }), { cursor: 'c', skip: 95, perPage: 100, first: 10 })
+  t.throws(() => pageRequest({ first: 1.5 }), { code: 'BAD_USER_INPUT' })
+  const page = { items: [1, 2, 3], nextCursor: 'n', prevCursor: null }
+  const conn = toConnection(page, pageRequest({ first: 2 }), (n) => n * 10)
+  t.same(conn.nodes, [10, 20])
+  t.same(conn.pageInfo, { hasNextPage: true, hasPreviousPage: false, startCursor: encodeCursor(null, 1), endCursor: encodeCursor(null, 2) })
+  const rest = toConnection(page, pageRequest({ first: 5, after: encodeCursor(null, 2) }), (n) => n)
+  t.same(rest.nodes, [3])
+  t.equal(rest.pageInfo.endCursor, encodeCursor('n', 0), 'the last edge of a Sentry page carries Sentry\'s next cursor')
+  const last = toConnection({ items: [1], nextCursor: null, prevCursor: 'p' }, pageRequest({}), (n) => n)
+  t.same(last.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: encodeCursor(null, 1), endCursor: encodeCursor(null, 1) })
 })

@@ -185,3 +185,10 @@ t.test('GRAPHQL_PERSISTED_QUERIES_FILE feeds the allow-list, and in APQ mode its
   t.same((await post(apq.app, { documentId: hashDocument(doc, 'sha1') }, v2.cookie)).json(), { data: { viewer: { id: v2.userId, __typename: 'Viewer' } } })
   await t.rejects(buildTestApp(t, { env: { GRAPHQL_PERSISTED_QUERIES_ONLY: 'true', GRAPHQL_PERSISTED_QUERIES_FILE: join(dir, 'missing.json') } }), /GRAPHQL_PERSISTED_QUERIES_FILE: .*ENOENT/)
 })
+
+t.test('operations that do not validate are refused by codegen', async (t) => {
+  const { buildPersistedQueries } = await import('../../src/graphql/persisted.js')
+  const schema = buildSchema(loadSchema().join('\n'))
+  const dir = t.testdir({ 'bad.graphql': 'query Bad { viewer { nope } }' })
+  t.throws(() => buildPersistedQueries(dir, schema), /bad\.graphql: Cannot query field "nope"/)
+})
