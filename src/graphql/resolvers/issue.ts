@@ -1,7 +1,7 @@
 /** Issue and Assignee (schema/issue.graphql, and Issue.frequency of health.graphql). */
 import type { MercuriusContext } from 'mercurius'
 import { upstreamError } from '../../errors.js'
-import type { SentryIssue } from '../../sentry/types.js'
+import type { ListIssuesArgs, SentryIssue } from '../../sentry/types.js'
 import { bool, dataFields, date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { Assignee, IssueSort, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
@@ -16,8 +16,9 @@ export const FULL_EVENT_FIELDS = ['entries', 'contexts', 'trace', 'sdk', 'releas
 
 type IssuesArgs = Omit<OrganizationissuesArgs, 'projects'> & { projects?: string[] | null }
 
-export const sortArg = (sort: IssueSort | null | undefined): 'date' | 'freq' | 'inbox' | 'new' | 'recommended' | 'trends' | 'user' | undefined =>
-  sort == null ? undefined : sort.toLowerCase() as 'date'
+const SORTS: Record<IssueSort, NonNullable<ListIssuesArgs['sort']>> = {
+  DATE: 'date', FREQ: 'freq', INBOX: 'inbox', NEW: 'new', RECOMMENDED: 'recommended', TRENDS: 'trends', USER: 'user'
+}
 
 /** The organization's issue search; shared by Organization.issues and Project.issues. */
 export async function searchIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs) {
@@ -25,7 +26,7 @@ export async function searchIssues (ctx: MercuriusContext, scope: Scope, args: I
     cursor,
     limit,
     query: args.query ?? undefined,
-    sort: sortArg(args.sort),
+    sort: args.sort == null ? undefined : SORTS[args.sort],
     statsPeriod: args.statsPeriod ?? undefined,
     environment: args.environment ?? undefined,
     projects: args.projects ?? undefined
@@ -45,11 +46,12 @@ function assignee (raw: unknown): Assignee | null {
 }
 
 /** Sentry's status strings this API knows (getsentry/sentry src/sentry/api/serializers/models/group.py). */
-const ISSUE_STATES = new Set<IssueState>(['resolved', 'unresolved', 'ignored', 'reprocessing', 'pending_deletion', 'deletion_in_progress', 'pending_merge'])
+const ISSUE_STATES: ReadonlySet<string> = new Set<IssueState>(['resolved', 'unresolved', 'ignored', 'reprocessing', 'pending_deletion', 'deletion_in_progress', 'pending_merge'])
+const isIssueState = (s: string): s is IssueState => ISSUE_STATES.has(s)
 
 export function issueState (raw: unknown): IssueState {
   const s = str(raw) ?? 'unresolved'
-  return ISSUE_STATES.has(s as IssueState) ? s as IssueState : 'unknown'
+  return isIssueState(s) ? s : 'unknown'
 }
 
 function issueTags (raw: unknown): IssueTag[] {
