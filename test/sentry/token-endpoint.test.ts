@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events'
 import { Agent } from 'undici'
 import { Deadline } from '../../src/sentry/deadline.js'
-import { MAX_TOKEN_RESPONSE_BYTES, TokenExchangeError, createTokenEndpoint, readTokenResponse, tokensFromResponse } from '../../src/sentry/token-endpoint.js'
+import { MAX_TOKEN_RESPONSE_BYTES, TokenExchangeError, createTokenEndpoint, describeTokenFailure, oauthErrorOf, readTokenResponse, tokensFromResponse } from '../../src/sentry/token-endpoint.js'
 
 // Sentry's token endpoint module (code exchange and refresh) against a real loopback server,
 // including the attacks of issue 10, defect 4: a 400 MB token response and a slow one.
@@ -117,4 +117,54 @@ t.test('token responses: expires_at preferred, expires_in as fallback', async t 
   t.throws(() => tokensFromResponse({ refresh_token: 'r' }, now), { code: 'UPSTREAM_ERROR' })
   t.throws(() => tokensFromResponse(null, now), { code: 'UPSTREAM_ERROR' })
   t.throws(() => tokensFromResponse({ access_token: 'a', token_type: 'mac' }, now), { code: 'UPSTREAM_ERROR' })
+})
+
+t.test('describeTokenFailure maps every failure to words without echoing secrets', async t => {
+  // Sentry's answer (status + `{"error": …}`), or how the exchange failed (src/sentry/token-endpoint.ts).
+  const responseError = (status: number, payload: unknown) => describeTokenFailure({ upstreamStatus: status, oauthError: oauthErrorOf(payload) })
+  t.match(responseError(400, { error: 'invalid_grant' }), { status: 400, code: 'invalid_grant', upstreamStatus: 400, oauthError: 'invalid_grant' })
+  t.match(responseError(401, { error: 'invalid_client' }), { status: 424, code: 'invalid_client' })
+  t.match(responseError(401, null), { status: 424, code: 'invalid_client', oauthError: null })
+  t.match(responseError(400, { error: 'Bad <b>' }), { status: 400, code: 'token_request_refused', oauthError: null }, 'odd error strings are dropped')
+  t.match(responseError(400, Buffer.from('x')), { status: 400, code: 'token_request_refused' })
+  t.match(responseError(503, { detail: 'x' }), { status: 424, code: 'sentry_error', upstreamStatus: 503 })
+  t.match(responseError(500, undefined), { status: 424, code: 'sentry_error', upstreamStatus: 500 }, 'a non-JSON error answer')
+  t.match(describeTokenFailure({ transport: 'timeout' }), { status: 424, code: 'sentry_timeout' })
+  t.match(describeTokenFailure({ transport: 'unreachable' }), { status: 424, code: 'sentry_unreachable' })
+  t.match(describeTokenFailure({ transport: 'bad_response' }), { status: 424, code: 'bad_token_response', upstreamStatus: null })
+})
+
+t.test('readTokenResponse reads Sentry’s token response', async t => {
+  const expiresAt = new Date('2030-01-01T00:00:00Z')
+  const full = {
+    access_token: 'a'.repeat(64),
+    refresh_token: 'r'.repeat(64),
+    expires_in: 2591999,
+    expires_at: expiresAt,
+    token_type: 'Bearer',
+    scope: 'org:read  event:read org:read',
+    user: { id: '123', name: 'Jane Doe', email: 'jane@example.com' },
+    organization_id: '456'
+  }
+  t.same(readTokenResponse(full, ['x']), {
+    accessToken: 'a'.repeat(64),
+    refreshToken: 'r'.repeat(64),
+    scopes: ['org:read', 'event:read'],
+    expiresAt,
+    sentryUser: { id: '123', name: 'Jane Doe', email: 'jane@example.com' },
+    scopingOrgId: '456'
+  })
+  t.match(readTokenResponse({ ...full, token_type: 'bearer', user: { id: 7 }, organization_id: 9, scope: undefined, refresh_token: '' }, ['org:read']), {
+    sentryUser: { id: '7', name: null, email: null }, scopingOrgId: '9', scopes: ['org:read'], refreshToken: null
+  })
+  t.equal(readTokenResponse({ ...full, expires_at: new Date(Number.NaN) }, [])?.expiresAt, null, 'never-expiring: invalid date')
+  t.equal(readTokenResponse({ ...full, expires_at: new Date(0) }, [])?.expiresAt, null, 'never-expiring: epoch')
+  t.equal(readTokenResponse({ ...full, expires_at: '2030' }, [])?.expiresAt, null)
+  t.equal(readTokenResponse({ ...full, organization_id: undefined }, [])?.scopingOrgId, null)
+  t.equal(readTokenResponse({ ...full, token_type: undefined }, [])?.accessToken, 'a'.repeat(64), 'token_type may be absent')
+  t.equal(readTokenResponse({ ...full, access_token: undefined }, []), null)
+  t.equal(readTokenResponse({ ...full, user: undefined }, []), null)
+  t.equal(readTokenResponse({ ...full, user: { id: '' } }, []), null)
+  t.equal(readTokenResponse({ ...full, user: null }, []), null)
+  t.equal(readTokenResponse({ ...full, token_type: 'mac' }, []), null)
 })
