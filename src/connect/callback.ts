@@ -9,6 +9,7 @@ import { CALLBACK_PATH } from './paths.js'
 import { failPage, finishPage } from './result-page.js'
 import { safeReturnTo } from './return-to.js'
 import type { ConnectSettings } from './settings.js'
+import { describeTokenFailure } from './token-failure.js'
 import { AUTHORIZE_ERROR_WORDS, SESSION_WORDS, STATE_WORDS } from './words.js'
 
 /** The callback's query (RFC 6749 §4.1.2): `code` and `state`, or `error` (and `error_description`, not shown). */
@@ -64,7 +65,7 @@ export async function finishConnect (app: FastifyInstance, settings: ConnectSett
     raw = await app.sentry.tokenEndpoint.exchangeCode({ code: query.code, codeVerifier, redirectUri: `${config.publicUrl}${CALLBACK_PATH}` }, deadline)
   } catch (err) {
     if (!(err instanceof TokenExchangeError)) throw err
-    const { failure } = err
+    const failure = describeTokenFailure(err.answer)
     request.log.warn({ upstreamStatus: failure.upstreamStatus, oauthError: failure.oauthError, code: failure.code }, 'sentry connect: token exchange failed')
     return failPage(reply, settings, flow, failure.status, failure.code, failure.message)
   }

@@ -41,22 +41,20 @@ export interface ExchangedToken {
   scopingOrgId: string | null
 }
 
-export interface TokenFailure {
-  /** Our answer's HTTP status: 400 when the code or request was refused, 424 when Sentry failed. */
-  status: 400 | 424
-  /** A stable machine-readable code, also posted to the popup opener. */
-  code: string
-  /** What went wrong, in words. Never contains the code, a token or a secret. */
-  message: string
-  /** For the log: Sentry's HTTP status and OAuth error, when it answered. */
-  upstreamStatus: number | null
-  oauthError: string | null
-}
+/**
+ * How a code exchange failed, as facts (src/connect/token-failure.ts puts them in words): Sentry's
+ * HTTP status and OAuth error when it answered, else what went wrong on the way.
+ */
+export type TokenExchangeAnswer =
+  | { upstreamStatus: number, oauthError: string | null }
+  | { transport: 'timeout' | 'unreachable' | 'bad_response' }
 
-/** A failed code exchange, already in words (`failure`). */
+/** A failed code exchange (`answer`). Its message never contains the code, a token or a secret. */
 export class TokenExchangeError extends Error {
-  constructor (readonly failure: TokenFailure) {
-    super(failure.message)
+  constructor (readonly answer: TokenExchangeAnswer) {
+    super('upstreamStatus' in answer
+      ? `Sentry's token endpoint refused the code exchange (HTTP ${answer.upstreamStatus}${answer.oauthError === null ? '' : `, ${answer.oauthError}`})`
+      : `The code exchange failed (${answer.transport})`)
     this.name = 'TokenExchangeError'
   }
 }
@@ -139,76 +137,6 @@ export function tokensFromResponse (body: unknown, nowMs: number): NewTokens {
   return { accessToken: access, refreshToken: refresh, expiresAt }
 }
 
-/** What the connect flow shows for a failed code exchange: Sentry's answer, or how the exchange failed. */
-export function describeTokenFailure (
-  answer: { upstreamStatus: number, oauthError: string | null } | { transport: 'timeout' | 'unreachable' | 'bad_response' }
-): TokenFailure {
-  const upstreamStatus = 'upstreamStatus' in answer ? answer.upstreamStatus : null
-  const oauthError = 'oauthError' in answer ? answer.oauthError : null
-  const transport = 'transport' in answer ? answer.transport : null
-  if (oauthError === 'invalid_grant') {
-    return {
-      status: 400,
-      code: 'invalid_grant',
-      upstreamStatus,
-      oauthError,
-      message: 'Sentry refused the authorization code: it was already used, it expired (codes last 10 minutes), or it belongs to another request. Nothing was stored. Please connect again.'
-    }
-  }
-  if (oauthError === 'invalid_client' || upstreamStatus === 401) {
-    return {
-      status: 424,
-      code: 'invalid_client',
-      upstreamStatus,
-      oauthError,
-      message: 'Sentry did not accept this gateway’s client credentials. Nothing was stored. The administrator should check SENTRY_CLIENT_ID and SENTRY_CLIENT_SECRET against the application registered in Sentry (see Setup).'
-    }
-  }
-  if (upstreamStatus !== null && upstreamStatus >= 400 && upstreamStatus < 500) {
-    return {
-      status: 400,
-      code: 'token_request_refused',
-      upstreamStatus,
-      oauthError,
-      message: `Sentry refused to issue a token (HTTP ${upstreamStatus}${oauthError === null ? '' : `, ${oauthError}`}). Nothing was stored. Please connect again.`
-    }
-  }
-  if (upstreamStatus !== null && upstreamStatus >= 500) {
-    return {
-      status: 424,
-      code: 'sentry_error',
-      upstreamStatus,
-      oauthError,
-      message: `Sentry’s token endpoint failed (HTTP ${upstreamStatus}). Nothing was stored. Please try again in a moment.`
-    }
-  }
-  if (transport === 'timeout') {
-    return {
-      status: 424,
-      code: 'sentry_timeout',
-      upstreamStatus,
-      oauthError,
-      message: 'Sentry’s token endpoint did not answer in time. Nothing was stored. Please try again in a moment.'
-    }
-  }
-  if (transport === 'unreachable') {
-    return {
-      status: 424,
-      code: 'sentry_unreachable',
-      upstreamStatus,
-      oauthError,
-      message: 'The gateway could not reach Sentry’s token endpoint. Nothing was stored. Please try again in a moment.'
-    }
-  }
-  return {
-    status: 424,
-    code: 'bad_token_response',
-    upstreamStatus,
-    oauthError,
-    message: 'Sentry’s answer to the token request could not be understood. Nothing was stored. Please try again.'
-  }
-}
-
 export interface CodeExchange {
   code: string
   /** The PKCE verifier of this flow (RFC 7636), from the flow's cookie. */
@@ -279,19 +207,19 @@ export function createTokenEndpoint (options: TokenEndpointOptions): TokenEndpoi
         res = await post(form, deadline)
       } catch (err) {
         if (!(err instanceof TransportError)) {
-          throw new TokenExchangeError(describeTokenFailure({ transport: 'timeout' }))
+          throw new TokenExchangeError({ transport: 'timeout' })
         }
         const transport = err.kind === 'timeout' || err.kind === 'connect-timeout'
           ? 'timeout'
           : err.kind === 'too-large' ? 'bad_response' : 'unreachable'
-        throw new TokenExchangeError(describeTokenFailure({ transport }))
+        throw new TokenExchangeError({ transport })
       }
       const body = parseJson(res.text)
       if (res.status !== 200) {
-        throw new TokenExchangeError(describeTokenFailure({ upstreamStatus: res.status, oauthError: oauthErrorOf(body) }))
+        throw new TokenExchangeError({ upstreamStatus: res.status, oauthError: oauthErrorOf(body) })
       }
       if (body === undefined || typeof body !== 'object' || body === null) {
-        throw new TokenExchangeError(describeTokenFailure({ transport: 'bad_response' }))
+        throw new TokenExchangeError({ transport: 'bad_response' })
       }
       return normalizeTokenJson(body, now())
     },
