@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Span } from '@opentelemetry/api'
 import { getOperationAST } from 'graphql'
+import { fieldOf } from '../http/fields.js'
 
 /**
  * Names the GraphQL operation of a request (for the access log and the per-operation metrics)
@@ -13,9 +14,7 @@ export default fp(async function graphqlTelemetryPlugin (app: FastifyInstance) {
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
     const request = context.reply.request
     const state = request.telemetry
-    const body = request.body as { operationName?: unknown } | undefined
-    const query = request.query as { operationName?: unknown } | undefined
-    const wanted = body?.operationName ?? query?.operationName
+    const wanted = fieldOf(request.body, 'operationName') ?? fieldOf(request.query, 'operationName')
     const operation = getOperationAST(document, typeof wanted === 'string' ? wanted : undefined)
     state.operation = operation?.name?.value
     if (tracing !== undefined && state.requestSpan !== undefined) {

@@ -11,6 +11,7 @@ import { badUserInput } from '../errors.js'
 import { loadPersistedQueries, PersistedQueryCache, persistedQueryProvider, type PersistedQueries } from '../graphql/persisted.js'
 import { resolvers } from '../graphql/resolvers/index.js'
 import { loadSchema } from '../graphql/schema.js'
+import { isRecord } from '../http/fields.js'
 import graphiqlOffline from './graphiql-offline.js'
 
 export const GRAPHQL_PATH = '/graphql'
@@ -88,8 +89,8 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
       // GraphQL over HTTP: `"extensions": null` means no extensions (mercurius' body schema
       // wants an object).
       preValidation: async (request) => {
-        const body = request.body as Record<string, unknown> | null | undefined
-        if (body !== null && typeof body === 'object' && body.extensions === null) delete body.extensions
+        const { body } = request
+        if (isRecord(body) && body.extensions === null) delete body.extensions
       },
       // mercurius' response schema types error paths as strings; list indexes must stay numbers.
       serializerCompiler: () => (data: unknown) => JSON.stringify(data)

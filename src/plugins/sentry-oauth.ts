@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { fastifyOauth2, type OAuth2Namespace } from '@fastify/oauth2'
 import type { Config } from '../config.js'
+import { fieldOf } from '../http/fields.js'
 import { cookieSecure } from './session.js'
 import { CALLBACK_PATH } from '../connect/paths.js'
 import { OAUTH_COOKIE_PATH, STATE_COOKIE, VERIFIER_COOKIE } from '../connect/cookies.js'
@@ -79,8 +80,7 @@ export default fp(async function sentryOAuthPlugin (app: FastifyInstance, opts: 
     },
     checkStateFunction (request: FastifyRequest): boolean {
       const flow = request.sentryConnectFlow
-      const query: unknown = request.query
-      const state = typeof query === 'object' && query !== null && 'state' in query ? query.state : undefined
+      const state = fieldOf(request.query, 'state')
       return flow !== null && typeof state === 'string' && sameSecret(state, flow.state)
     }
   })
