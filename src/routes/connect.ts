@@ -25,6 +25,9 @@ const objectOrNothing = (properties: Record<string, object>, extra: Record<strin
   anyOf: [{ type: 'object', properties, ...extra }, { const: null }]
 })
 
+/** Headers a route reads, each a string when sent (Node joins or drops a repeated header). */
+const headers = (...names: string[]): object => ({ type: 'object', properties: Object.fromEntries(names.map(name => [name, { type: 'string' }])) })
+
 /**
  * The connect flow's routes (src/connect/ has the flow itself): GET /connect/sentry starts it,
  * the OAuth callback ends it, POST /connect/sessions issues a one-time link for a bearer user,
@@ -51,6 +54,8 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
     app.post<{ Body: ConnectSessionBody }>('/connect/sessions', {
       attachValidation: true,
       schema: {
+        // The bearer token is verified before (src/auth/plugin.ts); the handler reads its user.
+        headers: headers('authorization'),
         body: objectOrNothing(
           Object.fromEntries(CONNECT_SESSION_FIELDS.map(name => [name, {}])),
           { propertyNames: { enum: CONNECT_SESSION_FIELDS } }
@@ -70,6 +75,8 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
     attachValidation: true,
     schema: {
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+      // The CSRF check (src/connect/csrf.ts) reads these two and the form's `csrf` field.
+      headers: headers('sec-fetch-site', 'origin'),
       body: objectOrNothing({ csrf: {} })
     }
   }, async (request, reply) => await disconnect(app, settings, request, reply))
