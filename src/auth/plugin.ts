@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthMode, Config } from '../config.js'
+import { CONNECT_SESSIONS_PATH } from '../connect/paths.js'
 import { createJwtVerifier, JwtRefusal, refusalReason, type JwtVerifier } from './jwt.js'
 
 declare module 'fastify' {
@@ -18,7 +19,7 @@ export interface AuthPluginOptions {
 }
 
 /** The routes that accept a bearer JWT. Everything else is a browser page, where the cookie is the identity. */
-export const BEARER_ROUTES = new Set(['/graphql', '/connect/sessions'])
+export const BEARER_ROUTES = new Set(['/graphql', CONNECT_SESSIONS_PATH])
 
 const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*) *$/i
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { CONNECT_PATH } from './paths.js'
 import { safeReturnTo } from './return-to.js'
 import { allowedMessageOrigin, type ConnectSettings } from './settings.js'
 
@@ -61,7 +62,7 @@ export async function createConnectSession (app: FastifyInstance, settings: Conn
   })
   request.log.info('connect session created')
   return reply.code(201).header('cache-control', 'no-store').send({
-    url: `${settings.config.publicUrl}/connect/sentry?session=${token}`,
+    url: `${settings.config.publicUrl}${CONNECT_PATH}?session=${token}`,
     expiresAt: expiresAt.toISOString()
   })
 }

@@ -3,7 +3,7 @@ import formbody from '@fastify/formbody'
 import type { Config } from '../config.js'
 import { finishConnect, type CallbackQuery } from '../connect/callback.js'
 import { disconnect, type DisconnectRequest } from '../connect/disconnect.js'
-import { CALLBACK_PATH } from '../connect/paths.js'
+import { CALLBACK_PATH, CONNECT_PATH, CONNECT_SESSIONS_PATH } from '../connect/paths.js'
 import { CONNECT_SESSION_FIELDS, createConnectSession, type ConnectSessionBody } from '../connect/sessions.js'
 import { connectSettings } from '../connect/settings.js'
 import { startConnect, type StartQuery } from '../connect/start.js'
@@ -40,7 +40,7 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
   const settings = connectSettings(opts.config, opts.now)
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
 
-  app.get<{ Querystring: StartQuery }>('/connect/sentry', {
+  app.get<{ Querystring: StartQuery }>(CONNECT_PATH, {
     helmet: KEEP_OPENER,
     schema: { querystring: querystring({ session: QUERY_VALUE, returnTo: QUERY_VALUE, mode: QUERY_VALUE, origin: QUERY_VALUE }) }
   }, async (request, reply) => await startConnect(app, settings, request, reply))
@@ -51,7 +51,7 @@ export default async function connectRoutes (app: FastifyInstance, opts: Connect
   }, async (request, reply) => await finishConnect(app, settings, request, reply))
 
   if (app.jwtVerifier !== null) {
-    app.post<{ Body: ConnectSessionBody }>('/connect/sessions', {
+    app.post<{ Body: ConnectSessionBody }>(CONNECT_SESSIONS_PATH, {
       attachValidation: true,
       schema: {
         // The bearer token is verified before (src/auth/plugin.ts); the handler reads its user.
