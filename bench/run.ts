@@ -8,6 +8,8 @@
  *             first), a temp SQLite database, the default LOG_LEVEL=info, NODE_ENV unset, with a
  *             session connected through the real OAuth flow over HTTP
  *   gateway-warn   the same at LOG_LEVEL=warn (same database and session)
+ *   gateway-jwt    the same with AUTH_MODE=both, requests identified by a bearer JWT (HS256) whose
+ *                  user was connected through POST /connect/sessions and the OAuth flow
  *   gateway-pg     the same on PostgreSQL (BENCH_PG_URL; its own database, its own OAuth flow)
  *   apollo    bench/apollo.ts: Apollo Server 5 + RESTDataSource, fixed token (the alternative)
  *   floor     bench/floor.ts: JSON.parse Sentry's answer, keep the selected fields, serialize (no GraphQL)
@@ -25,9 +27,9 @@
  * BENCH_CONNECTIONS (10), BENCH_LONG_REQUESTS (100000; 0 skips), BENCH_LONG_CONNECTIONS (20),
  * BENCH_PROFILE (all | auto = the query with the worst ratio | projects | issues | issueDetail | off),
  * BENCH_REFRESH (1; 0 skips bench:refresh), BENCH_STARTS (5 starts of each kind; 0 skips),
- * BENCH_SUBJECTS (comma list; default all: gateway,gateway-warn,gateway-pg,apollo,floor; the proxy always runs),
+ * BENCH_SUBJECTS (comma list; default all: gateway,gateway-warn,gateway-jwt,gateway-pg,apollo,floor; the proxy always runs),
  * BENCH_QUERIES (comma list of query names; default all), BENCH_PG_URL (postgres://root@127.0.0.1:5432/postgres; a database perf_bench_<pid> is created
- * there and dropped at the end; "off" skips PostgreSQL), BENCH_OUT (bench/results/latest.json).
+ * there and dropped at the end, on SIGINT/SIGTERM too; "off" skips PostgreSQL), BENCH_OUT (bench/results/latest.json).
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -37,6 +39,7 @@ import { join, relative, resolve } from 'node:path'
 import autocannon, { type Result } from 'autocannon'
 import pg from 'pg'
 import { BrowserLike } from '../test/connect/client.js'
+import { signToken } from '../test/helpers/jwks.js'
 import { runConnect } from '../test/connect/flow.js'
 import { BUILT_SERVER, cpuMs, expectExit, freePort, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
 import { memoryAfterGc } from './inspector.js'
@@ -53,7 +56,7 @@ function num (name: string, fallback: number): number {
   return n
 }
 
-const ALL_SUBJECTS = ['gateway', 'gateway-warn', 'gateway-pg', 'apollo', 'floor']
+const ALL_SUBJECTS = ['gateway', 'gateway-warn', 'gateway-jwt', 'gateway-pg', 'apollo', 'floor']
 const SETTINGS = {
   seconds: num('BENCH_SECONDS', 8),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 2),
@@ -80,6 +83,10 @@ const MAX_RUN_MS = 10 * 60_000
 const CLIENT_ID = 'bench-gateway'
 const CLIENT_SECRET = randomBytes(24).toString('hex')
 const ORG = 'acme'
+/** gateway-jwt's platform: HS256 tokens (the cheapest verification; bench:identity compares the algorithms). */
+const JWT_SECRET = randomBytes(32).toString('hex')
+const JWT_ISSUER = 'https://platform.example.com'
+const JWT_AUDIENCE = 'sentry-gateway'
 
 /** Children get a clean environment: nothing from the caller's SENTRY_* / NODE_ENV / DATABASE_URL. */
 function baseEnv (): Record<string, string | undefined> {
@@ -377,6 +384,7 @@ const SUBJECT_LABELS: Record<string, string> = {
   apollo: 'Apollo Server 5 + RESTDataSource (bench/apollo.ts)',
   gateway: 'gateway, SQLite, LOG_LEVEL=info',
   'gateway-warn': 'gateway, SQLite, LOG_LEVEL=warn',
+  'gateway-jwt': 'gateway, SQLite, LOG_LEVEL=info, bearer JWT (HS256) instead of the cookie',
   'gateway-pg': 'gateway, PostgreSQL, LOG_LEVEL=info'
 }
 
@@ -392,6 +400,19 @@ async function main (): Promise<void> {
   const usePg = wants('gateway-pg') && SETTINGS.pgUrl !== 'off'
   const pgDatabase = `perf_bench_${process.pid}`
   let pgAdmin: pg.Client | null = null
+  let cleaned: Promise<void> | null = null
+  // Also what SIGINT/SIGTERM runs: an interrupted bench leaves no process, temp dir or database behind.
+  cleanup = async () => {
+    cleaned ??= (async () => {
+      await stopAll()
+      rmSync(dir, { recursive: true, force: true })
+      if (pgAdmin !== null) {
+        try { await pgAdmin.query(`drop database if exists ${pgDatabase} with (force)`) } catch (err) { console.error(`could not drop ${pgDatabase}:`, err) }
+        await pgAdmin.end().catch(() => {})
+      }
+    })()
+    await cleaned
+  }
   try {
     // --- the build, as `npm ci` / `npm run build` makes it --------------------------------------
     execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -403,6 +424,8 @@ async function main (): Promise<void> {
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
     const pgPort = await freePort()
     const pgGatewayUrl = `http://127.0.0.1:${pgPort}`
+    const jwtPort = await freePort()
+    const jwtGatewayUrl = `http://127.0.0.1:${jwtPort}`
     const emulatorChild = startNode('emulator', join(ROOT, 'src/emulator/main.ts'), {
       ...baseEnv(),
       EMULATOR_HOST: '127.0.0.1',
@@ -410,7 +433,7 @@ async function main (): Promise<void> {
       EMULATOR_CLIENT_ID: CLIENT_ID,
       EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
       EMULATOR_CLIENT_NAME: 'Gateway benchmark',
-      EMULATOR_REDIRECT_URI: [gatewayUrl, pgGatewayUrl].map(u => `${u}/oauth/sentry/callback`).join(',')
+      EMULATOR_REDIRECT_URI: [gatewayUrl, pgGatewayUrl, jwtGatewayUrl].map(u => `${u}/oauth/sentry/callback`).join(',')
     })
     const emulatorUrl = (await emulatorChild.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
     const emulator = { url: emulatorUrl, child: emulatorChild }
@@ -447,10 +470,11 @@ async function main (): Promise<void> {
     const cookie = await connect(gatewayUrl)
     log('session connected through the OAuth flow')
 
-    const gqlOpts = (base: string, path: string, sessionCookie?: string) => (q: QuerySpec): ReqOpts => ({
+    /** `identity`: the session cookie, or { authorization: 'Bearer …' }; none for Apollo. */
+    const gqlOpts = (base: string, path: string, identity?: string | { authorization: string }) => (q: QuerySpec): ReqOpts => ({
       url: `${base}${path}`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...(sessionCookie === undefined ? {} : { cookie: sessionCookie }) },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...(identity === undefined ? {} : typeof identity === 'string' ? { cookie: identity } : identity) },
       body: JSON.stringify({ query: q.graphql }),
       // A GraphQL error answers 200 too: every body is checked.
       verifyBody: (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":[')
@@ -466,6 +490,19 @@ async function main (): Promise<void> {
       await waitForHttp(`${url}/healthz`, child)
       targets.push({ kind: 'gateway-warn', label: SUBJECT_LABELS['gateway-warn'] as string, child, opts: gqlOpts(url, '/graphql', cookie) })
       log(`gateway-warn ${url} (pid ${child.pid})`)
+    }
+    if (wants('gateway-jwt')) {
+      // Same database and secrets, AUTH_MODE=both: a platform user of a bearer JWT, connected
+      // through a one-time connect session (POST /connect/sessions) and the OAuth flow.
+      const jwtEnv = { AUTH_MODE: 'both', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: JWT_ISSUER, AUTH_JWT_AUDIENCE: JWT_AUDIENCE }
+      const child = startNode('gateway-jwt', BUILT_SERVER, { ...gatewayEnv, PORT: String(jwtPort), PUBLIC_URL: jwtGatewayUrl, ...jwtEnv }, nodeArgs)
+      await waitForHttp(`${jwtGatewayUrl}/healthz`, child)
+      const bearer = { authorization: `Bearer ${await signToken(JWT_SECRET, 'bench-user', { iss: JWT_ISSUER, aud: JWT_AUDIENCE, exp: 24 * 3600 })}` }
+      const session = await json('POST', `${jwtGatewayUrl}/connect/sessions`, {}, bearer) as { url: string }
+      const flow = await runConnect(new BrowserLike(), jwtGatewayUrl, { query: new URL(session.url).search, skipHome: true })
+      if (flow.callback.status >= 400) throw new Error(`gateway-jwt: the OAuth callback answered ${flow.callback.status}: ${flow.callback.body.slice(0, 500)}`)
+      targets.push({ kind: 'gateway-jwt', label: SUBJECT_LABELS['gateway-jwt'] as string, child, opts: gqlOpts(jwtGatewayUrl, '/graphql', bearer) })
+      log(`gateway-jwt ${jwtGatewayUrl} (pid ${child.pid}), connected through a connect session`)
     }
     if (usePg) {
       pgAdmin = new pg.Client({ connectionString: SETTINGS.pgUrl })
@@ -512,7 +549,7 @@ async function main (): Promise<void> {
       log(`apollo ${url} (pid ${child.pid})`)
     }
     // Taking turns in this order: the baselines first, then the gateways.
-    const ORDER = ['proxy', 'floor', 'apollo', 'gateway', 'gateway-warn', 'gateway-pg']
+    const ORDER = ['proxy', 'floor', 'apollo', 'gateway', 'gateway-warn', 'gateway-jwt', 'gateway-pg']
     const subjects = [proxy, gateway, ...targets].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
 
     // --- correctness before measuring ---------------------------------------------------------
@@ -820,12 +857,7 @@ async function main (): Promise<void> {
     console.log(`\nWrote ${[...new Set([dated, OUT])].map(f => relative(ROOT, f)).join(' and ')}`)
     if (allProblems.length > 0) process.exitCode = 1
   } finally {
-    await stopAll()
-    rmSync(dir, { recursive: true, force: true })
-    if (pgAdmin !== null) {
-      try { await pgAdmin.query(`drop database if exists ${pgDatabase} with (force)`) } catch (err) { console.error(`could not drop ${pgDatabase}:`, err) }
-      await pgAdmin.end()
-    }
+    await cleanup()
   }
 }
 
@@ -845,10 +877,13 @@ function summary (m: ReturnType<typeof combine>): Record<string, unknown> {
   }
 }
 
+/** Stops what main() started (processes, temp dir, PostgreSQL database); set by main(). */
+let cleanup: () => Promise<void> = stopAll
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    console.error(`\n${signal}: stopping the bench's processes`)
-    void stopAll().finally(() => process.exit(130))
+    console.error(`\n${signal}: stopping the bench's processes and dropping its PostgreSQL database`)
+    void cleanup().finally(() => process.exit(130))
   })
 }
 
