@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthMode, Config } from '../config.js'
 import { CONNECT_SESSIONS_PATH } from '../connect/paths.js'
-import { createJwtVerifier, JwtRefusal, refusalReason, type JwtVerifier } from './jwt.js'
+import type { JwtVerifier } from './jwt.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +20,14 @@ export interface AuthPluginOptions {
 
 /** The routes that accept a bearer JWT. Everything else is a browser page, where the cookie is the identity. */
 export const BEARER_ROUTES = new Set(['/graphql', CONNECT_SESSIONS_PATH])
+
+/**
+ * Platform identities (issuer, user claim) already mapped to their user id. The mapping never
+ * changes once made (users are created on first sight and never re-keyed), so after the first
+ * request of an identity a bearer request reads nothing but the viewer (src/identity.ts).
+ * Bounded: the oldest entry goes first.
+ */
+const MAX_KNOWN_IDENTITIES = 10_000
 
 const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*) *$/i
 
@@ -43,12 +51,25 @@ function refuse (request: FastifyRequest, reply: FastifyReply, reason: string): 
 export default fp(async function authPlugin (app: FastifyInstance, opts: AuthPluginOptions) {
   const { config } = opts
   app.decorate('authMode', config.authMode)
-  app.decorate('jwtVerifier', config.jwt === null
+  // jose and the verifier are loaded only when JWTs are accepted: a session-only gateway starts without them.
+  const jwt = config.jwt === null ? null : await import('./jwt.js')
+  app.decorate('jwtVerifier', config.jwt === null || jwt === null
     ? null
-    : createJwtVerifier(config.jwt, { now: opts.now, onJwksError: (message) => { app.log.warn({ jwksUrl: config.jwt?.jwksUrl }, message) } }))
+    : jwt.createJwtVerifier(config.jwt, { now: opts.now, onJwksError: (message) => { app.log.warn({ jwksUrl: config.jwt?.jwksUrl }, message) } }))
   app.decorateRequest('bearerUserId', null)
   const verifier = app.jwtVerifier
-  if (verifier === null) return
+  if (verifier === null || jwt === null) return
+  const { JwtRefusal, refusalReason } = jwt
+  const known = new Map<string, string>()
+  const userIdOf = async (issuer: string, subject: string): Promise<string> => {
+    const key = `${issuer}\u0000${subject}`
+    const hit = known.get(key)
+    if (hit !== undefined) return hit
+    const id = (await app.store.ensureUserByIdentity(issuer, subject)).id
+    if (known.size >= MAX_KNOWN_IDENTITIES) known.delete(known.keys().next().value as string)
+    known.set(key, id)
+    return id
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS' || !BEARER_ROUTES.has(request.routeOptions.url ?? '')) return
@@ -69,6 +90,6 @@ export default fp(async function authPlugin (app: FastifyInstance, opts: AuthPlu
       request.log.info({ reason }, 'bearer token refused')
       return refuse(request, reply, reason)
     }
-    request.bearerUserId = (await app.store.ensureUserByIdentity(user.issuer, user.subject)).id
+    request.bearerUserId = await userIdOf(user.issuer, user.subject)
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -184,3 +184,20 @@ t.test('nothing of a JWT reaches the log, for accepted and refused tokens alike'
   t.ok(sessionToken.length > 20)
   t.notOk(text.includes(sessionToken), 'nor the connect-session token')
 })
+
+t.test('an identity is mapped to its user once per app: later bearer requests read only the viewer', async t => {
+  const { url, key, app } = await jwtGateway(t)
+  const store = app.store as unknown as { ensureUserByIdentity: (issuer: string, subject: string) => Promise<{ id: string }> }
+  const ensure = store.ensureUserByIdentity.bind(store)
+  let calls = 0
+  store.ensureUserByIdentity = async (issuer, subject) => { calls++; return await ensure(issuer, subject) }
+  const alice = { authorization: `Bearer ${await signToken(key, 'alice')}` }
+  const first = await post(url, VIEWER, alice)
+  const second = await post(url, VIEWER, alice)
+  t.equal(first.status, 200)
+  t.same(second.body, first.body, 'the same user')
+  t.equal(calls, 1, 'alice looked up once')
+  const bob = await post(url, VIEWER, { authorization: `Bearer ${await signToken(key, 'bob')}` })
+  t.not(bob.body.data.viewer.id, first.body.data.viewer.id, 'another identity, another user')
+  t.equal(calls, 2)
+})
