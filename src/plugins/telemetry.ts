@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Span } from '@opentelemetry/api'
 import type { Config } from '../config.js'
+import { headers } from '../http/schemas.js'
 import { type Telemetry, createTelemetry } from '../telemetry/index.js'
 import { persistedOperationNames } from '../telemetry/operations.js'
 import { type RequestTelemetry, newRequestTelemetry } from '../telemetry/request-context.js'
@@ -107,7 +108,7 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
   if (metricsToken !== undefined) {
     const expected = digest(`Bearer ${metricsToken}`)
     app.get<{ Headers: { authorization?: string } }>('/metrics', {
-      schema: { headers: { type: 'object', properties: { authorization: { type: 'string' } } } }
+      schema: { headers: headers('authorization') }
     }, async (request, reply) => {
       const given = request.headers.authorization
       if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {

@@ -7,7 +7,7 @@ import { CALLBACK_PATH, CONNECT_PATH, CONNECT_SESSIONS_PATH } from '../connect/p
 import { CONNECT_SESSION_FIELDS, createConnectSession, type ConnectSessionBody } from '../connect/sessions.js'
 import { connectSettings } from '../connect/settings.js'
 import { startConnect, type StartQuery } from '../connect/start.js'
-import { QUERY_VALUE, querystring } from '../http/schemas.js'
+import { QUERY_VALUE, headers, objectOrNothing, querystring } from '../http/schemas.js'
 
 export interface ConnectRoutesOptions {
   config: Config
@@ -16,17 +16,6 @@ export interface ConnectRoutesOptions {
 
 /** Popups opened by the landing page must keep their link to it (see security.ts). */
 const KEEP_OPENER = { crossOriginOpenerPolicy: { policy: 'unsafe-none' as const } }
-
-/**
- * A JSON object (or no body at all, which Fastify validates as null). Only keywords that never
- * coerce: a value Fastify's Ajv would coerce (`["/x"]` to `"/x"`) must reach the checks as sent.
- */
-const objectOrNothing = (properties: Record<string, object>, extra: Record<string, unknown> = {}): object => ({
-  anyOf: [{ type: 'object', properties, ...extra }, { const: null }]
-})
-
-/** Headers a route reads, each a string when sent (Node joins or drops a repeated header). */
-const headers = (...names: string[]): object => ({ type: 'object', properties: Object.fromEntries(names.map(name => [name, { type: 'string' }])) })
 
 /**
  * The connect flow's routes (src/connect/ has the flow itself): GET /connect/sentry starts it,
