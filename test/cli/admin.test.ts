@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { EXIT, REVOKED_BY_OPERATOR, USAGE, runAdmin } from '../../src/cli/admin.js'
 import type { Config } from '../../src/config.js'
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, buildTestApp } from '../helpers/app.js'
-import { connect, control, counters } from '../sentry/helpers.js'
+import { connect, control, counters } from '../helpers/emulator.js'
 
 /** The environment an operator would have: the gateway's own database, key and Sentry app. */
 function adminEnv (config: Config, emulatorUrl: string): Record<string, string> {

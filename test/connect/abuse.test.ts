@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
-import { buildTestApp, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/app.js'
-import { startEmulator } from '../../src/emulator/index.js'
+import { buildTestApp, TEST_CLIENT_SECRET } from '../helpers/app.js'
+import { GATEWAY_CLIENT, startTestEmulator } from '../helpers/emulator.js'
 import type { Config } from '../../src/config.js'
 import { BrowserLike, parseForm, type Response } from './client.js'
 import { countRows, runConnect } from './flow.js'
@@ -136,8 +136,7 @@ t.test('other authorize errors, a missing code and an expired flow are 400 pages
 })
 
 t.test('token endpoint failures end in 4xx pages that say what went wrong, with nothing stored', async t => {
-  const emulator = await startEmulator({ clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, name: 'Test Gateway', redirectUris: REDIRECT_URIS }] })
-  t.teardown(() => emulator.close())
+  const emulator = await startTestEmulator(t, { clients: [{ ...GATEWAY_CLIENT, redirectUris: REDIRECT_URIS }] })
   const proxy = await startSentryProxy(emulator.url)
   t.teardown(() => proxy.close())
   const { url, config } = await buildTestApp(t, { listen: true, sharedEmulator: emulator, env: { SENTRY_URL: proxy.url, SENTRY_REQUEST_TIMEOUT_MS: '400' } })

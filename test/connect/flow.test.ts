@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/app.js'
-import { startEmulator } from '../../src/emulator/index.js'
+import { GATEWAY_CLIENT, startTestEmulator } from '../helpers/emulator.js'
 import { BrowserLike, parseForm, parseSetCookie } from './client.js'
 import { countRows, runConnect } from './flow.js'
 import { startSentryProxy } from './sentry-proxy.js'
@@ -9,8 +9,7 @@ const REDIRECT_URIS = ['http://127.0.0.1/oauth/sentry/callback', 'http://localho
 
 t.test('connects end to end over real HTTP: PKCE, state, credentials in the body, returnTo kept', async t => {
   // A recording proxy in front of the emulator shows exactly what the gateway sent to /oauth/token/.
-  const emulator = await startEmulator({ clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, name: 'Test Gateway', redirectUris: REDIRECT_URIS }] })
-  t.teardown(() => emulator.close())
+  const emulator = await startTestEmulator(t, { clients: [{ ...GATEWAY_CLIENT, redirectUris: REDIRECT_URIS }] })
   const proxy = await startSentryProxy(emulator.url)
   t.teardown(() => proxy.close())
   const { url, config, app } = await buildTestApp(t, { listen: true, sharedEmulator: emulator, env: { SENTRY_URL: proxy.url } })

@@ -4,11 +4,11 @@
  */
 import t, { type Test } from 'tap'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
-import { counters } from '../helpers/graphql.js'
 import { signToken } from '../helpers/jwks.js'
 import { BrowserLike, decodeEntities } from './client.js'
 import { countRows, runConnect } from './flow.js'
 import { CONNECT_SESSION_TTL_MS } from '../../src/connect/sessions.js'
+import { counters } from '../helpers/emulator.js'
 
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes-0123456789'
 const SPA = 'http://127.0.0.1:5999'

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { CLIENT, api, call, clientFields, putJson, start, tokenFor, tokenRequest } from './helpers.js'
+import { api, call, clientFields, EMULATOR_CLIENT, putJson, startTestEmulator, tokenFor, tokenRequest } from '../helpers/emulator.js'
 
 const NO_PERMISSION = { detail: 'You do not have permission to perform this action.' }
 const NOT_FOUND = { detail: 'The requested resource does not exist' }
 
 t.test('401s: which detail for which credentials, always with WWW-Authenticate xBasic (docs/sentry.md §4)', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const expired = tokenFor(em, ['org:read'], { expiresInSeconds: 0 })
   const cases: Array<[string, Record<string, string>, string]> = [
     ['no header', {}, 'Authentication credentials were not provided.'],
@@ -24,17 +24,17 @@ t.test('401s: which detail for which credentials, always with WWW-Authenticate x
 })
 
 t.test('revocation: API 401 "Invalid token", refresh invalid_grant (docs/sentry.md §3)', async (t) => {
-  const em = await start(t)
-  const issued = em.control.issueToken({ clientId: CLIENT.clientId, scopes: ['org:read'] })
+  const em = await startTestEmulator(t)
+  const issued = em.control.issueToken({ clientId: EMULATOR_CLIENT.clientId, scopes: ['org:read'] })
   t.equal((await api(em, '/api/0/organizations/', issued.access_token)).status, 200)
-  const r = await call(`${em.url}/_emulator/tokens/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: CLIENT.clientId }) })
+  const r = await call(`${em.url}/_emulator/tokens/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: EMULATOR_CLIENT.clientId }) })
   t.same(r.body, { revoked: 1 })
   t.same((await api(em, '/api/0/organizations/', issued.access_token)).body, { detail: 'Invalid token' })
   t.same((await tokenRequest(em, { grant_type: 'refresh_token', refresh_token: issued.refresh_token, ...clientFields() })).body, { error: 'invalid_grant' })
 })
 
 t.test('403 when the token has none of the endpoint’s scopes; the hierarchy counts (docs/sentry.md §5)', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const orgOnly = tokenFor(em, ['org:read'])
   for (const path of ['/api/0/organizations/acme/issues/', '/api/0/projects/acme/frontend/', '/api/0/organizations/acme/members/', '/api/0/organizations/acme/releases/']) {
     const r = await api(em, path, orgOnly)
@@ -60,7 +60,7 @@ t.test('403 when the token has none of the endpoint’s scopes; the hierarchy co
 })
 
 t.test('404 for unknown org, project, issue, event, release, tag; 403 for an org the user is not in', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em, ['org:read', 'project:read', 'event:read'])
   const issueId = ((await api(em, '/api/0/organizations/acme/issues/?limit=1', token)).body as Array<{ id: string }>)[0]?.id ?? ''
   for (const path of [
@@ -86,8 +86,8 @@ t.test('404 for unknown org, project, issue, event, release, tag; 403 for an org
 })
 
 t.test('org-scoped token minted by the control API', async (t) => {
-  const em = await start(t)
-  const issued = em.control.issueToken({ clientId: CLIENT.clientId, scopes: ['org:read', 'event:read'], organizationSlug: 'acme' })
+  const em = await startTestEmulator(t)
+  const issued = em.control.issueToken({ clientId: EMULATOR_CLIENT.clientId, scopes: ['org:read', 'event:read'], organizationSlug: 'acme' })
   t.equal(issued.organization_id, '4505138082234368')
   t.same(((await api(em, '/api/0/organizations/', issued.access_token)).body as Array<{ slug: string }>).map((o) => o.slug), ['acme'])
   const r = await api(em, '/api/0/organizations/globex/issues/', issued.access_token)
@@ -96,7 +96,7 @@ t.test('org-scoped token minted by the control API', async (t) => {
 })
 
 t.test('region server: globex’s regionUrl is the second listener, which serves the same state', async (t) => {
-  const em = await start(t, { regionServer: true })
+  const em = await startTestEmulator(t, { regionServer: true })
   t.ok(em.regionUrl)
   t.not(em.regionUrl, em.url)
   const token = tokenFor(em)
@@ -111,7 +111,7 @@ t.test('region server: globex’s regionUrl is the second listener, which serves
 })
 
 t.test('self-hosted: no rate-limit headers, regionUrl is the base URL', async (t) => {
-  const em = await start(t, { selfHosted: true, regionServer: true })
+  const em = await startTestEmulator(t, { selfHosted: true, regionServer: true })
   const token = tokenFor(em)
   const r = await api(em, '/api/0/organizations/', token)
   t.equal(r.status, 200)

@@ -9,7 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import t from 'tap'
 import { API_ROUTES } from '../../src/emulator/api/index.js'
-import { api, putJson, start, tokenFor } from './helpers.js'
+import { api, putJson, startTestEmulator, tokenFor } from '../helpers/emulator.js'
 
 interface Fixture { source: string, operations: Record<string, { response200: object }> }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/openapi-ops.json', import.meta.url), 'utf8')) as Fixture
@@ -85,7 +85,7 @@ t.test('the fixture covers exactly the routes the emulator serves', async (t) =>
 })
 
 t.test('every served operation answers in its spec 200 shape', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   em.control.setRateLimit({ limit: 1_000_000, windowSeconds: 1 })
   const token = tokenFor(em, ['org:read', 'project:read', 'member:read', 'event:write'])
   const seen = new Map<string, number>()

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { api, call, start } from './helpers.js'
+import { api, call, startTestEmulator } from '../helpers/emulator.js'
 
 const post = async (url: string, body: unknown): Promise<{ status: number, body: unknown, headers: Headers }> =>
   await call(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 t.test('HTTP control API: clients, tokens, counters (test-only)', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const app = { clientId: 'zero-config', clientSecret: 'zc-secret', name: 'Zero Config', redirectUris: ['http://127.0.0.1:3000/oauth/sentry/callback'] }
   const reg = await post(`${em.url}/_emulator/clients`, app)
   t.equal(reg.status, 201)

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { ACME_ISSUE_COUNT } from '../../src/emulator/index.js'
-import { api, putJson, start, tokenFor } from './helpers.js'
+import { api, putJson, startTestEmulator, tokenFor } from '../helpers/emulator.js'
 
 interface Issue {
   id: string
@@ -23,8 +23,8 @@ interface Issue {
   hasSeen: boolean
 }
 
-async function setup (t: Test): Promise<{ em: Awaited<ReturnType<typeof start>>, token: string, all: Issue[] }> {
-  const em = await start(t)
+async function setup (t: Test): Promise<{ em: Awaited<ReturnType<typeof startTestEmulator>>, token: string, all: Issue[] }> {
+  const em = await startTestEmulator(t)
   const token = tokenFor(em, ['org:read', 'project:read', 'event:write'])
   const all: Issue[] = []
   for (let offset = 0; offset < ACME_ISSUE_COUNT; offset += 100) {

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { api, call, clientFields, start, tokenFor, tokenRequest } from './helpers.js'
+import { api, call, clientFields, startTestEmulator, tokenFor, tokenRequest } from '../helpers/emulator.js'
 
 const RL = ['x-sentry-rate-limit-limit', 'x-sentry-rate-limit-remaining', 'x-sentry-rate-limit-reset', 'x-sentry-rate-limit-concurrentlimit', 'x-sentry-rate-limit-concurrentremaining']
 
 t.test('rate-limit headers on every API response, Sentry defaults (470/1 s, 100 concurrent)', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   for (const token of [tokenFor(em), undefined]) {
     const r = await api(em, '/api/0/organizations/', token)
     t.same(RL.map((h) => r.headers.has(h)), RL.map(() => true), `all five headers (${r.status})`)
@@ -15,7 +15,7 @@ t.test('rate-limit headers on every API response, Sentry defaults (470/1 s, 100 
 
 t.test('fixed window per token × route; 429 is a bare JSON string, text/html, no Retry-After (docs/sentry.md §4)', async (t) => {
   const now = Date.UTC(2026, 0, 1, 12, 0, 30, 500)
-  const em = await start(t, { now: () => now })
+  const em = await startTestEmulator(t, { now: () => now })
   const token = tokenFor(em)
   em.control.setRateLimit({ limit: 3, windowSeconds: 60 })
   const remaining: Array<string | null> = []
@@ -44,7 +44,7 @@ t.test('fixed window per token × route; 429 is a bare JSON string, text/html, n
 })
 
 t.test('the concurrent limit is enforced once set', async (t) => {
-  const em = await start(t, { latencyMs: 150 })
+  const em = await startTestEmulator(t, { latencyMs: 150 })
   const token = tokenFor(em)
   em.control.setRateLimit({ limit: 100, windowSeconds: 1, concurrentLimit: 1 })
   const [a, b] = await Promise.all([api(em, '/api/0/organizations/', token), api(em, '/api/0/organizations/', token)])
@@ -55,7 +55,7 @@ t.test('the concurrent limit is enforced once set', async (t) => {
 })
 
 t.test('faults: status bodies, count, path prefix; never /oauth or /_emulator', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em)
   em.control.addFault({ count: 2, status: 500 })
   const first = await api(em, '/api/0/organizations/', token)
@@ -92,7 +92,7 @@ t.test('faults: status bodies, count, path prefix; never /oauth or /_emulator', 
 })
 
 t.test('faults: socket reset, delay, stalled body', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em)
   em.control.addFault({ reset: true })
   await t.rejects(api(em, '/api/0/organizations/', token), 'the socket is destroyed')

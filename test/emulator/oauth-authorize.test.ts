@@ -1,16 +1,16 @@
 import t from 'tap'
-import { CLIENT, approve, api, call, clientFields, start, tokenRequest, txOf } from './helpers.js'
+import { api, approve, call, clientFields, EMULATOR_CLIENT, startTestEmulator, tokenRequest, txOf } from '../helpers/emulator.js'
 
 const authorizeUrl = (base: string, params: Record<string, string>): string =>
   `${base}/oauth/authorize/?${new URLSearchParams(params).toString()}`
 
 t.test('client_id and redirect_uri are validated with an HTML 400, never a redirect (docs/sentry.md §1)', async (t) => {
-  const em = await start(t, { clients: [{ clientId: 'single', clientSecret: 's', name: 'Single', redirectUris: ['http://localhost:3000/cb'] }] })
+  const em = await startTestEmulator(t, { clients: [{ clientId: 'single', clientSecret: 's', name: 'Single', redirectUris: ['http://localhost:3000/cb'] }] })
   const get = async (params: Record<string, string>): Promise<{ status: number, type: string, text: string }> => {
     const r = await call(authorizeUrl(em.url, params))
     return { status: r.status, type: r.headers.get('content-type') ?? '', text: r.text }
   }
-  const base = { response_type: 'code', client_id: CLIENT.clientId }
+  const base = { response_type: 'code', client_id: EMULATOR_CLIENT.clientId }
 
   for (const [name, params, param] of [
     ['missing client_id', { response_type: 'code' }, 'client_id'],
@@ -39,8 +39,8 @@ t.test('client_id and redirect_uri are validated with an HTML 400, never a redir
 })
 
 t.test('invalid_scope and PKCE errors redirect with state; no state when none was sent', async (t) => {
-  const em = await start(t)
-  const base = { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'http://127.0.0.1:4000/callback' }
+  const em = await startTestEmulator(t)
+  const base = { response_type: 'code', client_id: EMULATOR_CLIENT.clientId, redirect_uri: 'http://127.0.0.1:4000/callback' }
   const location = async (params: Record<string, string>): Promise<URL> => {
     const r = await call(authorizeUrl(em.url, { ...base, ...params }))
     t.equal(r.status, 302)
@@ -64,10 +64,10 @@ t.test('invalid_scope and PKCE errors redirect with state; no state when none wa
 })
 
 t.test('consent page: app name, scopes in words, stable buttons; deny and approve redirects', async (t) => {
-  const em = await start(t)
-  const page = await call(authorizeUrl(em.url, { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'https://app.example.com/oauth/callback?keep=1', scope: 'org:read event:write', state: 'st-1' }))
+  const em = await startTestEmulator(t)
+  const page = await call(authorizeUrl(em.url, { response_type: 'code', client_id: EMULATOR_CLIENT.clientId, redirect_uri: 'https://app.example.com/oauth/callback?keep=1', scope: 'org:read event:write', state: 'st-1' }))
   t.equal(page.status, 200)
-  t.match(page.text, CLIENT.name)
+  t.match(page.text, EMULATOR_CLIENT.name)
   t.match(page.text, 'Resolve, ignore, assign and bookmark issues')
   t.match(page.text, 'Jane Doe')
   t.match(page.text, /<button[^>]*name="op"[^>]*value="approve"/)
@@ -95,8 +95,8 @@ t.test('consent page: app name, scopes in words, stable buttons; deny and approv
 })
 
 t.test('consent is skipped when an earlier approval covers the scopes, unless force_prompt', async (t) => {
-  const em = await start(t)
-  const params = { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read' }
+  const em = await startTestEmulator(t)
+  const params = { response_type: 'code', client_id: EMULATOR_CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read' }
   t.equal((await call(authorizeUrl(em.url, params))).status, 200, 'first time: consent page')
   await approve(em, { redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read event:read' })
   const again = await call(authorizeUrl(em.url, { ...params, state: 'x' }))
@@ -107,8 +107,8 @@ t.test('consent is skipped when an earlier approval covers the scopes, unless fo
 })
 
 t.test('org-level app: org picker, selected org required, token scoped to it (docs/sentry.md §1)', async (t) => {
-  const em = await start(t, { orgLevel: true })
-  const params = { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read event:read', state: 's' }
+  const em = await startTestEmulator(t, { orgLevel: true })
+  const params = { response_type: 'code', client_id: EMULATOR_CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read event:read', state: 's' }
   const page = await call(authorizeUrl(em.url, params))
   t.match(page.text, /<select[^>]*name="selected_organization_id"/)
   t.match(page.text, 'acme')
@@ -137,8 +137,8 @@ t.test('org-level app: org picker, selected org required, token scoped to it (do
 })
 
 t.test('implicit flow puts the token in the fragment, without a refresh token', async (t) => {
-  const em = await start(t)
-  const page = await call(authorizeUrl(em.url, { response_type: 'token', client_id: CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read', state: 'i' }))
+  const em = await startTestEmulator(t)
+  const page = await call(authorizeUrl(em.url, { response_type: 'token', client_id: EMULATOR_CLIENT.clientId, redirect_uri: 'http://127.0.0.1/callback', scope: 'org:read', state: 'i' }))
   const r = await call(`${em.url}/oauth/authorize/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ tx: txOf(page.text), op: 'approve' }).toString() })
   const url = new URL(r.headers.get('location') ?? '')
   t.equal(url.search, '')
@@ -150,16 +150,16 @@ t.test('implicit flow puts the token in the fragment, without a refresh token', 
 })
 
 t.test('authorized applications page lists the app and revokes it (docs/sentry.md §3)', async (t) => {
-  const em = await start(t)
-  const token = em.control.issueToken({ clientId: CLIENT.clientId, scopes: ['org:read'] })
-  t.match((await call(`${em.url}/settings/account/authorizations/`)).text, CLIENT.name, 'also served at Sentry’s own path')
+  const em = await startTestEmulator(t)
+  const token = em.control.issueToken({ clientId: EMULATOR_CLIENT.clientId, scopes: ['org:read'] })
+  t.match((await call(`${em.url}/settings/account/authorizations/`)).text, EMULATOR_CLIENT.name, 'also served at Sentry’s own path')
   const page = await call(`${em.url}/oauth/authorized-applications/`)
-  t.match(page.text, CLIENT.name)
+  t.match(page.text, EMULATOR_CLIENT.name)
   t.match(page.text, /<button[^>]*value="revoke"/)
-  const r = await call(`${em.url}/oauth/authorized-applications/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${CLIENT.clientId}` })
+  const r = await call(`${em.url}/oauth/authorized-applications/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${EMULATOR_CLIENT.clientId}` })
   t.equal(r.status, 303)
   t.same((await api(em, '/api/0/organizations/', token.access_token)).body, { detail: 'Invalid token' })
   const refresh = await tokenRequest(em, { grant_type: 'refresh_token', refresh_token: token.refresh_token, ...clientFields() })
   t.same(refresh.body, { error: 'invalid_grant' })
-  t.notMatch((await call(`${em.url}/oauth/authorized-applications/`)).text, CLIENT.name)
+  t.notMatch((await call(`${em.url}/oauth/authorized-applications/`)).text, EMULATOR_CLIENT.name)
 })

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
-import { CLIENT, api, call, clientFields, codeFor, start, tokenRequest } from './helpers.js'
+import { api, call, clientFields, codeFor, EMULATOR_CLIENT, startTestEmulator, tokenRequest } from '../helpers/emulator.js'
 
 const REDIRECT = 'http://127.0.0.1:4000/callback'
 const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 
 t.test('token endpoint: method, content type and every error row of docs/sentry.md §2', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const get = await call(`${em.url}/oauth/token/`)
   t.equal(get.status, 405, 'GET → 405')
   t.match(get.headers.get('cache-control'), 'no-store')
@@ -16,11 +16,11 @@ t.test('token endpoint: method, content type and every error row of docs/sentry.
     ['unknown grant_type', { grant_type: 'client_credentials', ...clientFields() }, {}, 400, 'unsupported_grant_type'],
     ['missing client_id', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }, {}, 401, 'invalid_client'],
     ['unknown client_id', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: 'nope', client_secret: 'x' }, {}, 401, 'invalid_client'],
-    ['missing secret', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: CLIENT.clientId }, {}, 401, 'invalid_client'],
-    ['wrong secret', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: CLIENT.clientId, client_secret: 'wrong' }, {}, 401, 'invalid_client'],
+    ['missing secret', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: EMULATOR_CLIENT.clientId }, {}, 401, 'invalid_client'],
+    ['wrong secret', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: EMULATOR_CLIENT.clientId, client_secret: 'wrong' }, {}, 401, 'invalid_client'],
     ['malformed Basic', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }, { authorization: 'Basic !!!' }, 401, 'invalid_client'],
     ['Basic without a colon', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }, { authorization: `Basic ${Buffer.from('abc').toString('base64')}` }, 401, 'invalid_client'],
-    ['Basic and body credentials together', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, ...clientFields() }, { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) }, 400, 'invalid_request'],
+    ['Basic and body credentials together', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, ...clientFields() }, { authorization: basic(EMULATOR_CLIENT.clientId, EMULATOR_CLIENT.clientSecret) }, 400, 'invalid_request'],
     ['bad code', { grant_type: 'authorization_code', code: 'nope', redirect_uri: REDIRECT, ...clientFields() }, {}, 400, 'invalid_grant'],
     ['refresh: missing refresh_token', { grant_type: 'refresh_token', ...clientFields() }, {}, 400, 'invalid_request'],
     ['refresh: scope sent', { grant_type: 'refresh_token', refresh_token: 'x', scope: 'org:read', ...clientFields() }, {}, 400, 'invalid_request'],
@@ -42,9 +42,9 @@ t.test('token endpoint: method, content type and every error row of docs/sentry.
 
 t.test('authorization_code: exact success body, single use, Basic auth', async (t) => {
   let now = Date.UTC(2026, 0, 1, 10, 0, 0, 123)
-  const em = await start(t, { now: () => now })
+  const em = await startTestEmulator(t, { now: () => now })
   const code = await codeFor(em)
-  const r = await tokenRequest(em, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) })
+  const r = await tokenRequest(em, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: basic(EMULATOR_CLIENT.clientId, EMULATOR_CLIENT.clientSecret) })
   t.equal(r.status, 200)
   t.match(r.headers.get('cache-control'), 'no-store')
   const body = r.body as Record<string, unknown>
@@ -68,7 +68,7 @@ t.test('authorization_code: exact success body, single use, Basic auth', async (
 
 t.test('codes die on a redirect_uri mismatch, when omitted, and after 10 minutes', async (t) => {
   let now = Date.now()
-  const em = await start(t, { now: () => now })
+  const em = await startTestEmulator(t, { now: () => now })
   const exchange = async (code: string, extra: Record<string, string>): Promise<unknown> =>
     (await tokenRequest(em, { grant_type: 'authorization_code', code, ...clientFields(), ...extra })).body
 
@@ -95,7 +95,7 @@ t.test('codes die on a redirect_uri mismatch, when omitted, and after 10 minutes
 })
 
 t.test('PKCE S256 is checked at the exchange', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
   const challenge = createHash('sha256').update(verifier).digest('base64url')
   const pkce = { code_challenge: challenge, code_challenge_method: 'S256' }
@@ -112,7 +112,7 @@ t.test('PKCE S256 is checked at the exchange', async (t) => {
 
 t.test('refresh rotates both tokens in place; old ones die at once; expired tokens still refresh', async (t) => {
   let now = Date.now()
-  const em = await start(t, { now: () => now })
+  const em = await startTestEmulator(t, { now: () => now })
   const first = (await tokenRequest(em, { grant_type: 'authorization_code', code: await codeFor(em), redirect_uri: REDIRECT, ...clientFields() })).body as Record<string, string>
 
   now += 30 * 24 * 3600 * 1000

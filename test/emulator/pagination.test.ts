@@ -1,7 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { ACME_ISSUE_COUNT } from '../../src/emulator/index.js'
-import { api, start, tokenFor } from './helpers.js'
+import { api, startTestEmulator, tokenFor } from '../helpers/emulator.js'
 
 interface Link { url: string, rel: string, results: string, cursor: string }
 
@@ -18,7 +18,7 @@ function parseLink (header: string | null): Record<string, Link> {
 }
 
 t.test('walking every acme issue with limit=100 via Link until results="false"', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em)
   let url = `${em.url}/api/0/organizations/acme/issues/?query=&limit=100`
   const ids: string[] = []
@@ -42,7 +42,7 @@ t.test('walking every acme issue with limit=100 via Link until results="false"',
 })
 
 t.test('Link header: absolute URL from the request host, the ?& quirk, cursor format', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em)
   const r = await request(`${em.url}/api/0/organizations/`, { headers: { authorization: `Bearer ${token}`, host: 'sentry.example.test:8443' } })
   await r.body.dump()
@@ -58,7 +58,7 @@ t.test('Link header: absolute URL from the request host, the ?& quirk, cursor fo
 })
 
 t.test('an issue’s events page through per_page like any list', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em)
   const issue = ((await api(em, '/api/0/organizations/acme/issues/?query=&limit=1&sort=new', token)).body as Array<{ id: string }>)[0]?.id ?? ''
   const seen: string[] = []
@@ -75,7 +75,7 @@ t.test('an issue’s events page through per_page like any list', async (t) => {
 })
 
 t.test('page size and cursor errors (docs/sentry.md §4)', async (t) => {
-  const em = await start(t)
+  const em = await startTestEmulator(t)
   const token = tokenFor(em)
   const cases: Array<[string, string]> = [
     ['/api/0/organizations/?per_page=101', 'Invalid per_page value. Cannot exceed 100.'],

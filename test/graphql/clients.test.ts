@@ -18,9 +18,10 @@ import { generate } from '@graphql-codegen/cli'
 import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset'
 import { getOperationAST, parse } from 'graphql'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
-import { connectViewer, emulatorCall, type TestViewer } from '../helpers/graphql.js'
+import { connectViewer, type TestViewer } from '../helpers/graphql.js'
 import { createCache } from '../helpers/apollo-cache.js'
 import { SCHEMA_DIR } from '../../src/graphql/schema.js'
+import { clearFaults, control } from '../helpers/emulator.js'
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
 
@@ -194,8 +195,8 @@ t.test('Apollo\'s normalized cache tells a team-assigned issue from a user with 
 
 t.test('urql (GET by default) and graphql-request keep sibling data when one field fails upstream', async (t) => {
   const query = '{ organization(slug: "acme") { slug issues(first: 3, query: "") { nodes { id } } releases(first: 3) { nodes { version } } } }'
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 500, count: 20, pathPrefix: '/api/0/organizations/acme/releases/' })
-  t.teardown(async () => { await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults') })
+  await control(ta.emulator, 'faults', { status: 500, count: 20, pathPrefix: '/api/0/organizations/acme/releases/' })
+  t.teardown(async () => { await clearFaults(ta.emulator) })
 
   const seen: Seen[] = []
   const urql = new UrqlClient({ url, exchanges: [cacheExchange, fetchExchange], fetch: recordingFetch(viewer.cookie, seen) })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
-import { control } from '../sentry/helpers.js'
+import { codes, connectViewer, gql } from '../helpers/graphql.js'
+import { clearFaults, control, counters, resetCounters } from '../helpers/emulator.js'
 
 // Attacks on issue 10, defect 4: every GraphQL request has ONE deadline (GRAPHQL_REQUEST_TIMEOUT_MS,
 // created per request in src/graphql/context.ts) that every wait of the Sentry pipeline honours.
@@ -31,7 +31,7 @@ t.test('the concurrency gate: five requests behind ConcurrentLimit 1 and a 20 s 
   // (That a waiter leaves the gate's queue at its deadline without sending is asserted on the
   // throttle layer alone, test/sentry/pipeline.test.ts.)
   t.ok((await counters(emulator)).apiRequests <= 5, 'no request was retried after its deadline')
-  await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' })
+  await clearFaults(emulator)
 })
 
 t.test('a refresh lease left by a crashed process: the request gives up at its deadline', async t => {

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters, type GqlResponse } from '../helpers/graphql.js'
+import { codes, connectViewer, gql, type GqlResponse } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)

@@ -9,7 +9,8 @@ import t from 'tap'
 import { GatewayError, badUserInput } from '../../src/errors.js'
 import { errorFormatter, scrub } from '../../src/graphql/error-formatter.js'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
+import { codes, connectViewer, gql } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const { app, emulator } = ta

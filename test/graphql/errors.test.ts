@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
-import { codes, connectViewer, emulatorCall, gql, sessionCookie } from '../helpers/graphql.js'
+import { codes, connectViewer, gql, sessionCookie } from '../helpers/graphql.js'
+import { clearFaults, control } from '../helpers/emulator.js'
 
 /** A test app whose log lines are kept, to check that no secret reaches them. */
 async function appWithLogs (t: Test, env: Record<string, string> = {}): Promise<TestApp & { logs: string[] }> {
@@ -75,7 +76,7 @@ t.test('RECONNECT_REQUIRED once Sentry revoked the grant, and for the stored rev
   const ta = await buildTestApp(t)
   const v = await connectViewer(ta)
   t.notOk((await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })).body.errors)
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/tokens/revoke', {})
+  await control(ta.emulator, 'tokens/revoke', {})
   const res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
   t.same(codes(res), ['RECONNECT_REQUIRED'])
   t.match(res.body.errors?.[0]?.extensions, { connectionId: v.connection.id, reconnectUrl: '/connect/sentry' })
@@ -88,7 +89,7 @@ t.test('RECONNECT_REQUIRED once Sentry revoked the grant, and for the stored rev
 t.test('RATE_LIMITED with retryAfter when Sentry rate-limits beyond the wait budget', async (t) => {
   const ta = await buildTestApp(t)
   const v = await connectViewer(ta)
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/rate-limit', { limit: 1, windowSeconds: 60 })
+  await control(ta.emulator, 'rate-limit', { limit: 1, windowSeconds: 60 })
   let res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
   for (let i = 0; i < 3 && codes(res).length === 0; i++) res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
   t.same(codes(res), ['RATE_LIMITED'])
@@ -98,14 +99,14 @@ t.test('RATE_LIMITED with retryAfter when Sentry rate-limits beyond the wait bud
 t.test('UPSTREAM_ERROR and UPSTREAM_TIMEOUT from Sentry failures; no upstream body, no stack, no secret in logs', async (t) => {
   const ta = await appWithLogs(t)
   const v = await connectViewer(ta)
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 500, count: 20, pathPrefix: '/api/0/organizations/acme/issues/' })
+  await control(ta.emulator, 'faults', { status: 500, count: 20, pathPrefix: '/api/0/organizations/acme/issues/' })
   const failed = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
   t.same(codes(failed), ['UPSTREAM_ERROR'])
-  await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults')
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 504, count: 20, pathPrefix: '/api/0/organizations/acme/issues/' })
+  await clearFaults(ta.emulator)
+  await control(ta.emulator, 'faults', { status: 504, count: 20, pathPrefix: '/api/0/organizations/acme/issues/' })
   const timedOut = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
   t.same(codes(timedOut), ['UPSTREAM_TIMEOUT'])
-  await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults')
+  await clearFaults(ta.emulator)
   for (const res of [failed, timedOut]) {
     const text = JSON.stringify(res.body)
     t.notMatch(text, /stack|Internal Error|errorId|detail/i)
@@ -123,9 +124,9 @@ t.test('one failing item of a list errors alone, with a numeric path, next to th
   const q = '{ organization(slug: "acme") { issues(first: 3, query: "") { nodes { id latestEvent { eventID } } } } }'
   const before = await gql(ta.app, q, { cookie: v.cookie })
   const ids = before.body.data.organization.issues.nodes.map((n: { id: string }) => n.id)
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { status: 500, count: 20, pathPrefix: `/api/0/organizations/acme/issues/${ids[1]}/events/` })
+  await control(ta.emulator, 'faults', { status: 500, count: 20, pathPrefix: `/api/0/organizations/acme/issues/${ids[1]}/events/` })
   const res = await gql(ta.app, q, { cookie: v.cookie })
-  await emulatorCall(ta.emulator, 'DELETE', '/_emulator/faults')
+  await clearFaults(ta.emulator)
   t.same(codes(res), ['UPSTREAM_ERROR'])
   t.same(res.body.errors?.[0]?.path, ['organization', 'issues', 'nodes', 1, 'latestEvent'])
   const nodes = res.body.data.organization.issues.nodes
@@ -136,7 +137,7 @@ t.test('one failing item of a list errors alone, with a numeric path, next to th
 t.test('UPSTREAM_TIMEOUT when Sentry does not answer within the request timeout', async (t) => {
   const ta = await buildTestApp(t, { env: { SENTRY_REQUEST_TIMEOUT_MS: '300' } })
   const v = await connectViewer(ta)
-  await emulatorCall(ta.emulator, 'POST', '/_emulator/faults', { delayMs: 1500, count: 10, pathPrefix: '/api/0/organizations/acme/issues/' })
+  await control(ta.emulator, 'faults', { delayMs: 1500, count: 10, pathPrefix: '/api/0/organizations/acme/issues/' })
   const res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
   t.same(codes(res), ['UPSTREAM_TIMEOUT'])
   t.ok(res.ms < 1500, `answered in ${Math.round(res.ms)} ms`)

@@ -10,7 +10,8 @@ import t from 'tap'
 import { loadSchema } from '../../src/graphql/schema.js'
 import { buildTestApp } from '../helpers/app.js'
 import { chance, randomDocument, rng } from '../helpers/fuzz.js'
-import { connectViewer, counters, resetCounters } from '../helpers/graphql.js'
+import { connectViewer } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130)
 const ANONYMOUS = 1000

@@ -7,7 +7,8 @@
 import { getIntrospectionQuery } from 'graphql'
 import t, { type Test } from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters, type GqlResponse } from '../helpers/graphql.js'
+import { codes, connectViewer, gql, type GqlResponse } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const { app, emulator } = ta

@@ -5,7 +5,8 @@
 import t from 'tap'
 import { decodeCursor, encodeCursor, pageRequest, toConnection } from '../../src/graphql/pagination.js'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
+import { codes, connectViewer, gql } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)

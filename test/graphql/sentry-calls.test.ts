@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
+import { connectViewer, gql } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const { app, emulator } = ta

@@ -9,7 +9,8 @@ import t, { type Test } from 'tap'
 import { loadSchema } from '../../src/graphql/schema.js'
 import { DEFAULT_LIST_MAX, UPSTREAM_COST, needsViewerListSizes, upstreamCalls, type ViewerListSizes } from '../../src/graphql/upstream-cost.js'
 import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
+import { codes, connectViewer, gql } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const schema = buildSchema(loadSchema().join('\n'))
 const SIZES: ViewerListSizes = { organizations: 2, connections: 1, organizationsPerConnection: 2 }

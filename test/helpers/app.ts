@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
 import { buildApp, type AppDeps } from '../../src/app.js'
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, testEnv } from './env.js'
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js'
+import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/index.js'
+import { startTestEmulator } from './emulator.js'
 
 export { TEST_CLIENT_ID, TEST_CLIENT_SECRET, testEnv }
 
@@ -38,14 +40,7 @@ export async function buildTestApp (t: Test, options: TestAppOptions = {}): Prom
   // A fresh directory per app (t.testdir() would recreate one shared directory on a second call).
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const emulator = options.sharedEmulator ?? await startEmulator({
-    ...options.emulator,
-    clients: [
-      ...(options.emulator?.clients ?? []),
-      { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, name: 'Test Gateway', redirectUris: ['http://127.0.0.1/oauth/sentry/callback', 'http://localhost/oauth/sentry/callback'] }
-    ]
-  })
-  if (options.sharedEmulator === undefined) t.teardown(() => emulator.close())
+  const emulator = options.sharedEmulator ?? await startTestEmulator(t, options.emulator)
   const env = testEnv(dir, { SENTRY_URL: emulator.url, ...options.env })
   if (options.databasePath !== undefined) env.DATABASE_URL = options.databasePath
   let config = loadConfig(env, { cwd: dir })
@@ -72,4 +67,36 @@ export async function buildTestApp (t: Test, options: TestAppOptions = {}): Prom
     await app.ready()
   }
   return { app, config, emulator, url }
+}
+
+/** Settles every promise; returns the values and the error codes. */
+export async function settle<T> (promises: Array<Promise<T>>): Promise<{ ok: T[], codes: string[], errors: unknown[] }> {
+  const results = await Promise.allSettled(promises)
+  const ok: T[] = []
+  const codes: string[] = []
+  const errors: unknown[] = []
+  for (const r of results) {
+    if (r.status === 'fulfilled') {
+      ok.push(r.value)
+    } else {
+      errors.push(r.reason)
+      codes.push(String((r.reason as { code?: unknown }).code ?? 'NO_CODE'))
+    }
+  }
+  return { ok, codes, errors }
+}
+
+/** A fresh TOKEN_ENCRYPTION_KEY so two apps can share one database file. */
+export const sharedKey = (): string => randomBytes(32).toString('base64')
+
+export const count = (codes: string[], code: string): number => codes.filter(c => c === code).length
+
+/**
+ * A database file outside the test directory: buildTestApp calls t.testdir(), which recreates
+ * that directory, so a second app in the same test would delete the first app's file.
+ */
+export function sharedDatabasePath (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-shared-db-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  return join(dir, 'gateway.db')
 }

@@ -6,8 +6,8 @@
 import t from 'tap'
 import { createKeepAlive } from '../../src/ops/keep-alive.js'
 import { buildTestApp } from '../helpers/app.js'
-import { connect, control, counters } from '../sentry/helpers.js'
 import { parseMetrics, sum } from '../helpers/prometheus.js'
+import { connect, control, counters } from '../helpers/emulator.js'
 
 const DAY = 86_400_000
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef'

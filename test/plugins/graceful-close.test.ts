@@ -13,10 +13,10 @@ import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
 import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
-import { startEmulator, type RunningEmulator, type TokenResponseBody } from '../../src/emulator/index.js'
-import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, testEnv } from '../helpers/env.js'
-import { emulatorCall, sessionCookie, ALL_READ_SCOPES } from '../helpers/graphql.js'
+import { TEST_CLIENT_ID, testEnv } from '../helpers/env.js'
+import { sessionCookie } from '../helpers/graphql.js'
 import { startSentryProxy } from '../connect/sentry-proxy.js'
+import { ALL_SCOPES, control, counters, emulatorCall, type RunningEmulator, startTestEmulator } from '../helpers/emulator.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -46,9 +46,7 @@ async function startServer (t: Test, env: Record<string, string>): Promise<Start
 }
 
 async function emulator (t: Test): Promise<RunningEmulator> {
-  const e = await startEmulator({ clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, name: 'Test', redirectUris: ['http://127.0.0.1/oauth/sentry/callback'] }] })
-  t.teardown(() => e.close())
-  return e
+  return await startTestEmulator(t)
 }
 
 /**
@@ -61,7 +59,7 @@ async function prepare (t: Test, sentryUrl: string, em: RunningEmulator, extra: 
   const config = loadConfig(env, { cwd: dir })
   const app = await buildApp(config, { logger: false })
   await app.ready()
-  const tokens = await emulatorCall<TokenResponseBody>(em, 'POST', '/_emulator/tokens', { clientId: TEST_CLIENT_ID, scopes: ALL_READ_SCOPES })
+  const tokens = await control(em, 'tokens', { clientId: TEST_CLIENT_ID, scopes: ALL_SCOPES })
   const orgs = await emulatorCall<Array<{ id: string, slug: string, name: string }>>(em, 'GET', '/api/0/organizations/', undefined, { authorization: `Bearer ${tokens.access_token}` })
   const user = await app.store.createUser()
   const connection = await app.store.saveConnection({
@@ -100,10 +98,10 @@ t.test('SIGTERM: /readyz 503 during the drain while requests are served; a slow 
   const s = await startServer(t, env)
   t.equal((await request(`${s.url}/readyz`)).statusCode, 200)
   // The next projects call at Sentry answers after 3 s.
-  await emulatorCall(em, 'POST', '/_emulator/faults', { delayMs: 3000, pathPrefix: '/api/0/organizations/acme/projects/' })
-  const before = (await emulatorCall<{ apiRequests: number }>(em, 'GET', '/_emulator/counters')).apiRequests
+  await control(em, 'faults', { delayMs: 3000, pathPrefix: '/api/0/organizations/acme/projects/' })
+  const before = (await counters(em)).apiRequests
   const slow = graphql(s.url, cookie, PROJECTS)
-  await waitFor('the upstream call', async () => (await emulatorCall<{ apiRequests: number }>(em, 'GET', '/_emulator/counters')).apiRequests > before)
+  await waitFor('the upstream call', async () => (await counters(em)).apiRequests > before)
 
   s.child.kill('SIGTERM')
   await waitFor('draining', () => s.output().includes('shutting down: draining'))
@@ -154,8 +152,8 @@ t.test('SIGTERM while a token refresh is in flight: the rotated tokens are store
   const works = await request(`${em.url}/api/0/organizations/`, { headers: { authorization: `Bearer ${stored?.accessToken ?? ''}` } })
   t.equal(works.statusCode, 200, 'the stored access token works at Sentry')
   await works.body.dump()
-  const counters = await emulatorCall<{ refreshes: number }>(em, 'GET', '/_emulator/counters')
-  t.equal(counters.refreshes, 1, 'exactly one refresh')
+  const seen = await counters(em)
+  t.equal(seen.refreshes, 1, 'exactly one refresh')
 })
 
 t.test('SIGTERM while a refresh runs for a client that already hung up: the rotated tokens are still stored', async t => {

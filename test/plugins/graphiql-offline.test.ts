@@ -8,7 +8,8 @@ import t from 'tap'
 import { OPERATIONS_DIR } from '../../src/graphql/persisted.js'
 import { EXAMPLE_TABS } from '../../src/plugins/graphiql-offline.js'
 import { buildTestApp } from '../helpers/app.js'
-import { connectViewer, counters, gql, resetCounters } from '../helpers/graphql.js'
+import { connectViewer, gql } from '../helpers/graphql.js'
+import { counters, resetCounters } from '../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)

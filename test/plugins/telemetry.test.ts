@@ -7,8 +7,9 @@ import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { connectViewer, counters, emulatorCall, gql, resetCounters } from '../helpers/graphql.js'
+import { connectViewer, gql } from '../helpers/graphql.js'
 import { by, parseMetrics, sum } from '../helpers/prometheus.js'
+import { control, counters, resetCounters } from '../helpers/emulator.js'
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef'
 
@@ -73,16 +74,16 @@ t.test('after a scripted workload, /metrics counts what the emulator saw', async
   t.equal((await app.inject({ method: 'GET', url: '/no/such/page' })).statusCode, 404)
 
   // Every token is expired at Sentry: the next call gets 401 "Token expired" and refreshes once.
-  await emulatorCall(emulator, 'POST', '/_emulator/tokens/expire')
+  await control(emulator, 'tokens/expire', {})
   t.notOk((await gql(app, ISSUES, { cookie: viewer.cookie, variables: { slug: 'acme' } })).body.errors)
 
   // A 503 (retried once, then fine) and a 429 from Sentry.
-  await emulatorCall(emulator, 'POST', '/_emulator/faults', { status: 503, count: 1 })
+  await control(emulator, 'faults', { status: 503, count: 1 })
   t.notOk((await gql(app, ISSUES, { cookie: viewer.cookie, variables: { slug: 'acme' } })).body.errors, 'the retry succeeds')
-  await emulatorCall(emulator, 'POST', '/_emulator/faults', { status: 429, count: 1 })
+  await control(emulator, 'faults', { status: 429, count: 1 })
   t.notOk((await gql(app, ISSUES, { cookie: viewer.cookie, variables: { slug: 'acme' } })).body.errors, 'the 429 is waited out')
 
-  const seen = await emulatorCall<{ apiRequests: number, byRoute: Record<string, number>, refreshes: number, refreshFailures: number, rateLimited: number }>(emulator, 'GET', '/_emulator/counters')
+  const seen = await counters(emulator)
   const { samples } = await scrape(app)
   const upstream = by(samples, 'gateway_upstream_request_duration_seconds_count', l => `${l.method} ${l.path_template}`)
   const { 'POST /oauth/token/': tokenCalls, ...apiCalls } = upstream

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { connect, control, counters, resetCounters } from './helpers.js'
+import { clearFaults, connect, control, counters, resetCounters } from '../helpers/emulator.js'
 
 const ISSUES_ROUTE = 'GET /api/0/organizations/{organization_id_or_slug}/issues/'
 
@@ -28,7 +28,7 @@ t.test('retries are bounded: a longer outage ends as UPSTREAM_ERROR / UPSTREAM_T
   await control(emulator.url, 'faults', { count: 10, status: 503 })
   t.match(await codeOf(client.teams.list('acme')), { code: 'UPSTREAM_ERROR', extensions: { upstreamStatus: 503 } })
   t.equal((await counters(emulator.url)).apiRequests, 3, '3 attempts')
-  await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' })
+  await clearFaults(emulator)
   await control(emulator.url, 'faults', { count: 10, status: 504 })
   t.match(await codeOf(client.teams.list('acme')), { code: 'UPSTREAM_TIMEOUT' })
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ConcurrencyGate, RateWindows, readRateLimitHeaders, readRetryAfterMs } from '../../src/sentry/rate-limit.js'
-import { buildTestApp } from '../helpers/app.js'
-import { connect, control, counters, resetCounters, settle } from './helpers.js'
+import { buildTestApp, settle } from '../helpers/app.js'
+import { connect, control, counters, resetCounters } from '../helpers/emulator.js'
 
 t.test('a 429 within the wait budget is waited out and retried', async t => {
   const { app, emulator } = await buildTestApp(t, { env: { SENTRY_RATE_LIMIT_WAIT_MS: '5000' } })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Agent } from 'undici'
-import { buildTestApp, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/app.js'
-import { ALL_SCOPES, connect, control, count, counters, resetCounters, settle, sharedDatabasePath, sharedKey } from './helpers.js'
+import { buildTestApp, count, settle, sharedDatabasePath, sharedKey, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/app.js'
+import { ALL_SCOPES, connect, control, counters, resetCounters } from '../helpers/emulator.js'
 
 const PAST = new Date(Date.now() - 60_000)
 

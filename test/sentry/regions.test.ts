@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { reconnectRequired } from '../../src/errors.js'
 import { RegionRoutes, acceptableRegionUrl } from '../../src/sentry/regions.js'
 import { buildTestApp } from '../helpers/app.js'
-import { connect, counters, resetCounters } from './helpers.js'
+import { connect, counters, resetCounters } from '../helpers/emulator.js'
 
 async function closedPort (): Promise<number> {
   return await new Promise((resolve, reject) => {

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { buildTestApp } from '../helpers/app.js'
-import { connect, counters, resetCounters } from './helpers.js'
+import { buildTestApp, TEST_CLIENT_ID } from '../helpers/app.js'
 import type { SentryIssue } from '../../src/sentry/types.js'
+import { connect, control, counters, resetCounters } from '../helpers/emulator.js'
 
 t.test('walks every page of acme\'s issues with the Link cursors', async t => {
   const { app, emulator } = await buildTestApp(t)
@@ -72,10 +72,7 @@ t.test('every resource method answers with openapi shapes', async t => {
 
 t.test('discoverOrganizations lists every org a fresh token reaches', async t => {
   const { app, emulator } = await buildTestApp(t)
-  const res = await fetch(`${emulator.url}/_emulator/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'test-client', scopes: ['org:read'] })
-  })
-  const tokens = await res.json() as { access_token: string }
+  const tokens = await control(emulator, 'tokens', { clientId: TEST_CLIENT_ID, scopes: ['org:read'] })
   const orgs = await app.sentry.discoverOrganizations(tokens.access_token)
   t.same(orgs.map(o => o.slug).sort(), ['acme', 'globex'])
   await t.rejects(app.sentry.discoverOrganizations('not-a-token'), { code: 'UPSTREAM_ERROR' })

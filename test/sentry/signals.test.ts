@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
 import { Agent, type Dispatcher } from 'undici'
 import type { RefreshOutcome, Signals, UpstreamCallEnd, UpstreamCallInfo } from '../../src/telemetry/signals.js'
-import { buildTestApp, TEST_CLIENT_ID } from '../helpers/app.js'
-import { connect, control, settle } from './helpers.js'
+import { buildTestApp, settle, TEST_CLIENT_ID } from '../helpers/app.js'
+import { connect, control } from '../helpers/emulator.js'
 
 // The Sentry pipeline reports each exchange, retry, 429, wait and refresh to the app's Signals
 // (src/telemetry/signals.ts), which metrics and tracing implement. A recording Signals here.

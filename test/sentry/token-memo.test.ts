@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { connect, control, counters } from './helpers.js'
+import { connect, control, counters } from '../helpers/emulator.js'
 
 t.test('a client reads the token row once for all its calls, and again after a refresh', async t => {
   const { app, emulator } = await buildTestApp(t)

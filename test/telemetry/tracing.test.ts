@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage } from 'node:http'
 import t, { type Test } from 'tap'
 import { Agent, type Dispatcher } from 'undici'
 import { TEST_CLIENT_SECRET, buildTestApp } from '../helpers/app.js'
-import { connectViewer, emulatorCall, gql } from '../helpers/graphql.js'
+import { connectViewer, gql } from '../helpers/graphql.js'
+import { control, counters } from '../helpers/emulator.js'
 
 interface OtlpSpan {
   traceId: string
@@ -73,7 +74,7 @@ t.test('spans: HTTP request ← caller, GraphQL operation, upstream calls and th
   t.ok(app.telemetry.tracing, 'tracing is on')
   const viewer = await connectViewer(testApp)
   // The access token is expired at Sentry: the request refreshes once on its way.
-  await emulatorCall(emulator, 'POST', '/_emulator/tokens/expire')
+  await control(emulator, 'tokens/expire', {})
 
   const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
   const callerSpan = '00f067aa0ba902b7'
@@ -135,7 +136,7 @@ t.test('spans: HTTP request ← caller, GraphQL operation, upstream calls and th
   for (const secret of [viewer.tokens.access_token, viewer.tokens.refresh_token, TEST_CLIENT_SECRET, viewer.cookie.split('=')[1] ?? 'x', 'Bearer']) {
     t.notMatch(everything, secret, 'no secret in any span')
   }
-  const rotated = await emulatorCall<unknown>(emulator, 'GET', '/_emulator/counters')
+  const rotated = await counters(emulator)
   t.match(rotated, { refreshes: 1 })
 })
 

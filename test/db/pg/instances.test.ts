@@ -17,8 +17,8 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { Agent, request } from 'undici'
 import { PG_MIGRATIONS_FOLDER } from '../../../src/db/pg/store.js'
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js'
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../../helpers/env.js'
+import { control, counters, startTestEmulator, type RunningEmulator } from '../../helpers/emulator.js'
 import { createTestDatabase, pgQuery } from '../../helpers/postgres.js'
 import { startSentryProxy, type SentryProxy } from '../../connect/sentry-proxy.js'
 import { BrowserLike } from '../../connect/client.js'
@@ -72,8 +72,7 @@ interface World { emulator: RunningEmulator, proxy: SentryProxy, env: Record<str
 /** A fresh database, an emulator with rate limits out of the way, a proxy, and the shared env. */
 async function world (t: Test, label: string): Promise<World> {
   const databaseUrl = await createTestDatabase(t, label)
-  const emulator = await startEmulator({ clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, name: 'Test', redirectUris: ['http://127.0.0.1/oauth/sentry/callback'] }] })
-  t.teardown(() => emulator.close())
+  const emulator = await startTestEmulator(t)
   await control(emulator, 'rate-limit', { limit: 1_000_000, windowSeconds: 1 })
   const proxy = await startSentryProxy(emulator.url)
   t.teardown(() => proxy.close())
@@ -94,15 +93,6 @@ async function world (t: Test, label: string): Promise<World> {
     LOG_LEVEL: 'info'
   }
   return { emulator, proxy, env, databaseUrl }
-}
-
-async function control (emulator: RunningEmulator, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${emulator.url}/_emulator/${path}`, body === undefined
-    ? {}
-    : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if (!res.ok) throw new Error(`emulator ${path}: ${res.status}`)
-  const text = await res.text()
-  return text === '' ? null : JSON.parse(text)
 }
 
 async function graphql (url: string, cookie: string, query: string, dispatcher?: Agent) {
@@ -149,9 +139,9 @@ t.test('3 instances, one database: a connection made through A works through B a
   t.teardown(() => agent.close())
   const gateways = [a, b, c]
   const results = await Promise.all(Array.from({ length: 1000 }, async (_, i) => await graphql(gateways[i % 3]!.url, cookie, PROJECTS, agent)))
-  const counters = await control(w.emulator, 'counters')
-  t.equal(counters.refreshes, 1, 'exactly one refresh across the 3 instances')
-  t.equal(counters.refreshFailures, 0)
+  const seen = await counters(w.emulator)
+  t.equal(seen.refreshes, 1, 'exactly one refresh across the 3 instances')
+  t.equal(seen.refreshFailures, 0)
   const failed = results.filter(r => r.status !== 200 || r.body.errors !== undefined)
   t.equal(failed.length, 0, `all 1000 answered with data${failed.length > 0 ? `: ${JSON.stringify(failed[0]?.body)}` : ''}`)
   const [tokens] = await pgQuery<{ version: number }>(w.databaseUrl, 'select version from sentry_tokens where connection_id = $1', [connection?.id])
@@ -187,8 +177,8 @@ t.test('an instance SIGKILLed while holding the refresh lease: another completes
   t.equal(fromB.status, 200)
   t.same(fromB.body.errors, undefined, 'B answers with data')
   t.same(fromC.body.errors, undefined, 'C answers with data')
-  const counters = await control(w.emulator, 'counters')
-  t.equal(counters.refreshes, 1, 'one refresh reached Sentry (A\'s never did)')
+  const seen = await counters(w.emulator)
+  t.equal(seen.refreshes, 1, 'one refresh reached Sentry (A\'s never did)')
   const [row] = await pgQuery<{ version: number, status: string }>(w.databaseUrl, 'select t.version, c.status from sentry_tokens t join sentry_connections c on c.id = t.connection_id where c.id = $1', [connection?.id])
   t.same(row, { version: 2, status: 'ACTIVE' }, 'the takeover stored the rotated pair; the connection lives')
 })

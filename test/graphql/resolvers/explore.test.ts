@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { columnsOf, exploreResolvers, timeSeries } from '../../../src/graphql/resolvers/explore.js'
 import { buildTestApp } from '../../helpers/app.js'
-import { codes, connectViewer, counters, emulatorCall, gql, resetCounters, type GqlResponse } from '../../helpers/graphql.js'
+import { codes, connectViewer, gql, type GqlResponse } from '../../helpers/graphql.js'
+import { control, counters, resetCounters } from '../../helpers/emulator.js'
 
 const EVENTS = 'GET /api/0/organizations/{organization_id_or_slug}/events/'
 const SERIES = 'GET /api/0/organizations/{organization_id_or_slug}/events-timeseries/'
@@ -241,19 +242,19 @@ t.test("Sentry's 400 detail on a query comes through, scrubbed and bounded, with
 })
 
 t.test('feature-disabled 404, grouped-errors 500 and the lower rate limit get their own answers', async (t) => {
-  await emulatorCall(emulator, 'POST', '/_emulator/org-features', { org: 'acme', features: ['session-replay'] })
-  t.teardown(async () => { await emulatorCall(emulator, 'POST', '/_emulator/org-features', { org: 'acme', features: null }) })
+  await control(emulator, 'org-features', { org: 'acme', features: ['session-replay'] })
+  t.teardown(async () => { await control(emulator, 'org-features', { org: 'acme', features: null }) })
   const off = await run('{ organization(slug: "acme") { explore(dataset: SPANS, fields: ["id"]) { nodes { data } } timeseries(dataset: SPANS) { dataset } } }')
   t.same(codes(off), ['NOT_FOUND', 'NOT_FOUND'])
   t.match(off.body.errors?.[0], { message: /not enabled for this organization/, extensions: { reason: 'FEATURE_DISABLED' } })
   t.same(off.body.data.organization, { explore: null, timeseries: null }, 'each field fails alone')
-  await emulatorCall(emulator, 'POST', '/_emulator/org-features', { org: 'acme', features: null })
+  await control(emulator, 'org-features', { org: 'acme', features: null })
 
   const grouped = await run('{ organization(slug: "acme") { timeseries(dataset: ERRORS, groupBy: ["issue"], topEvents: 3, statsPeriod: "24h") { dataset } } }')
   t.same(codes(grouped), ['UPSTREAM_ERROR'])
   t.match(grouped.body.errors?.[0], { message: /grouped \(topEvents\) time series on the errors dataset/, extensions: { reason: 'KNOWN_UPSTREAM_FAILURE', upstreamStatus: 500 } })
 
-  await emulatorCall(emulator, 'POST', '/_emulator/faults', { status: 429, count: 1, pathPrefix: '/api/0/organizations/acme/events/' })
+  await control(emulator, 'faults', { status: 429, count: 1, pathPrefix: '/api/0/organizations/acme/events/' })
   const limited = await run('{ organization(slug: "acme") { explore(dataset: SPANS, fields: ["id"]) { nodes { data } } } }')
   t.same(codes(limited), ['RATE_LIMITED'])
   t.match(limited.body.errors?.[0], { message: /30 requests a second and 15 at once/, extensions: { limit: { perSecond: 30, concurrent: 15 } } })

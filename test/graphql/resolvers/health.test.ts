@@ -5,7 +5,8 @@
  */
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.js'
-import { codes, connectViewer, counters, gql, resetCounters } from '../../helpers/graphql.js'
+import { codes, connectViewer, gql } from '../../helpers/graphql.js'
+import { counters, resetCounters } from '../../helpers/emulator.js'
 
 const SESSIONS = 'GET /api/0/organizations/{organization_id_or_slug}/sessions/'
 const ISSUE = 'GET /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/'
