@@ -4,6 +4,7 @@ import { reconnectRequired } from '../../src/errors.js'
 import { RegionRoutes, acceptableRegionUrl } from '../../src/sentry/regions.js'
 import { buildTestApp } from '../helpers/app.js'
 import { connect, counters, resetCounters } from '../helpers/emulator.js'
+import { codes, connectViewer, gql } from '../helpers/graphql.js'
 
 async function closedPort (): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -175,4 +176,39 @@ t.test('region routes: seeded, looked up once, expire, fall back on failure', as
     sentryUrl: 'https://sentry.io', now: () => 0, loadStored: async () => { throw new Error('db down') }, lookup: async () => 'https://us.sentry.io'
   })
   t.equal(await broken.baseUrlFor('acme'), 'https://us.sentry.io', 'a failing seed still allows the lookup')
+})
+
+t.test('organizations the caller already read prime the routes: the stored list is not read again (issue 11)', async t => {
+  let loads = 0
+  let lookups = 0
+  const routes = new RegionRoutes({
+    sentryUrl: 'https://sentry.io',
+    now: () => 0,
+    loadStored: async () => { loads++; return [] },
+    lookup: async () => { lookups++; return null }
+  })
+  routes.prime([{ orgId: '7', slug: 'Globex', name: 'Globex', regionUrl: 'https://de.sentry.io/' }, { orgId: '8', slug: 'evil', name: 'Evil', regionUrl: 'https://evil.example' }])
+  t.equal(await routes.baseUrlFor('globex'), 'https://de.sentry.io', 'by slug, from the primed list')
+  t.equal(await routes.baseUrlFor('7'), 'https://de.sentry.io', 'by id')
+  t.equal(await routes.baseUrlFor('evil'), 'https://sentry.io', 'a region URL off Sentry\'s hosts is not taken from the primed list either')
+  t.equal(loads, 0, 'the stored list was not read')
+  t.equal(lookups, 1, 'only the org without a usable region was looked up')
+  routes.prime([{ orgId: '9', slug: 'late', name: 'Late', regionUrl: 'https://us.sentry.io' }])
+  t.equal(await routes.baseUrlFor('late'), 'https://sentry.io', 'priming again is a no-op once seeded (late is looked up, which answers nothing)')
+  t.equal(lookups, 2)
+})
+
+t.test('a GraphQL request routes by the organizations of its one viewer read, with no store read for the region', async t => {
+  const test = await buildTestApp(t, { emulator: { regionServer: true } })
+  const { app, emulator } = test
+  const viewer = await connectViewer(test)
+  const store = app.store as unknown as { getConnection: (id: string) => Promise<unknown> }
+  const getConnection = store.getConnection.bind(store)
+  let reads = 0
+  store.getConnection = async (id) => { reads++; return await getConnection(id) }
+  await resetCounters(emulator.url)
+  const res = await gql(app, '{ organization(slug: "globex") { projects(first: 5) { nodes { slug } } } }', { cookie: viewer.cookie })
+  t.same(codes(res), [])
+  t.equal((await counters(emulator.url)).byOrigin.region, 1, 'served by the region listener')
+  t.equal(reads, 0, 'no getConnection for the region')
 })
