@@ -9,8 +9,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
-import { BrowserLike } from '../test/connect/client.js'
-import { runConnect } from '../test/connect/flow.js'
+import { BrowserLike } from '../test/helpers/browser-like.js'
+import { runConnect } from '../test/helpers/connect-flow.js'
 import { type Child, cpuMs, freePort, ROOT, startArgs, startNode, stopAll, waitForHttp } from './processes.js'
 
 const [dirA, dirB, query = 'projects', slicesRaw = '8', requestsRaw = '400'] = process.argv.slice(2)

@@ -2,9 +2,9 @@ import t, { type Test } from 'tap'
 import { buildTestApp, TEST_CLIENT_SECRET } from '../helpers/app.js'
 import { GATEWAY_CLIENT, startTestEmulator } from '../helpers/emulator.js'
 import type { Config } from '../../src/config.js'
-import { BrowserLike, parseForm, type Response } from './client.js'
-import { countRows, runConnect } from './flow.js'
-import { startSentryProxy } from './sentry-proxy.js'
+import { BrowserLike, parseForm, type Response } from '../helpers/browser-like.js'
+import { countRows, runConnect } from '../helpers/connect-flow.js'
+import { startSentryProxy } from '../helpers/sentry-proxy.js'
 
 const REDIRECT_URIS = ['http://127.0.0.1/oauth/sentry/callback', 'http://localhost/oauth/sentry/callback']
 

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { buildTestApp, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/app.js'
 import { GATEWAY_CLIENT, startTestEmulator } from '../helpers/emulator.js'
-import { BrowserLike, parseForm, parseSetCookie } from './client.js'
-import { countRows, runConnect } from './flow.js'
-import { startSentryProxy } from './sentry-proxy.js'
+import { BrowserLike, parseForm, parseSetCookie } from '../helpers/browser-like.js'
+import { countRows, runConnect } from '../helpers/connect-flow.js'
+import { startSentryProxy } from '../helpers/sentry-proxy.js'
 
 const REDIRECT_URIS = ['http://127.0.0.1/oauth/sentry/callback', 'http://localhost/oauth/sentry/callback']
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { BrowserLike, decodeEntities } from './client.js'
-import { countRows, runConnect } from './flow.js'
+import { BrowserLike, decodeEntities } from '../helpers/browser-like.js'
+import { countRows, runConnect } from '../helpers/connect-flow.js'
 import { stateHash } from '../../src/connect/flow.js'
 
 const cookieLines = (h: string | string[] | undefined): string[] => h === undefined ? [] : Array.isArray(h) ? h : [h]

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { buildTestApp } from '../helpers/app.js'
 import { sessionCookie } from '../helpers/graphql.js'
-import { BrowserLike, decodeEntities, type Cookie } from './client.js'
-import { countRows, runConnect } from './flow.js'
+import { BrowserLike, decodeEntities, type Cookie } from '../helpers/browser-like.js'
+import { countRows, runConnect } from '../helpers/connect-flow.js'
 import type { Config } from '../../src/config.js'
 
 const VIEWER = '{ viewer { id connections { id } } }'
@@ -77,7 +77,7 @@ t.test('replaying the pre-callback cookies fails the state check, before any cod
   const snapshot = b.cookies.map(c => ({ ...c }))
   const consent = await b.fetch(start.location as string)
   t.equal(consent.status, 200)
-  const { parseForm } = await import('./client.js')
+  const { parseForm } = await import('../helpers/browser-like.js')
   const form = parseForm(consent)
   const back = await b.fetch(form.action, { form: { ...form.fields, op: 'approve' } })
   const first = await b.fetch(back.location as string)

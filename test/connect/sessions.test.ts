@@ -5,8 +5,8 @@
 import t, { type Test } from 'tap'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { signToken } from '../helpers/jwks.js'
-import { BrowserLike, decodeEntities } from './client.js'
-import { countRows, runConnect } from './flow.js'
+import { BrowserLike, decodeEntities } from '../helpers/browser-like.js'
+import { countRows, runConnect } from '../helpers/connect-flow.js'
 import { CONNECT_SESSION_TTL_MS } from '../../src/connect/sessions.js'
 import { counters } from '../helpers/emulator.js'
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { BrowserContext, Page } from 'playwright-core'
 import { buildTestApp } from '../helpers/app.js'
 import { chromiumAvailable, launchBrowser, screenshot } from '../helpers/browser.js'
-import { countRows } from '../connect/flow.js'
+import { countRows } from '../helpers/connect-flow.js'
 
 if (!chromiumAvailable()) {
   t.test('browser end-to-end tests', { skip: 'Chromium is not installed (apt-get install -y chromium)' }, async () => {})

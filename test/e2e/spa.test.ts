@@ -7,7 +7,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { chromiumAvailable, launchBrowser, screenshot } from '../helpers/browser.js'
-import { countRows } from '../connect/flow.js'
+import { countRows } from '../helpers/connect-flow.js'
 import { signToken } from '../helpers/jwks.js'
 import { startExampleServer } from '../../examples/spa/serve.js'
 

@@ -15,7 +15,7 @@ import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
 import { TEST_CLIENT_ID, testEnv } from '../helpers/env.js'
 import { sessionCookie } from '../helpers/graphql.js'
-import { startSentryProxy } from '../connect/sentry-proxy.js'
+import { startSentryProxy } from '../helpers/sentry-proxy.js'
 import { ALL_SCOPES, control, counters, emulatorCall, type RunningEmulator, startTestEmulator } from '../helpers/emulator.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))

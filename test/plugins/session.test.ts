@@ -5,8 +5,8 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { connectViewer } from '../helpers/graphql.js'
-import { BrowserLike } from '../connect/client.js'
-import { runConnect } from '../connect/flow.js'
+import { BrowserLike } from '../helpers/browser-like.js'
+import { runConnect } from '../helpers/connect-flow.js'
 import { sessionCookieName } from '../../src/plugins/session.js'
 
 const setCookie = (h: string | string[] | undefined): string[] => h === undefined ? [] : Array.isArray(h) ? h : [h]

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { signToken } from '../helpers/jwks.js'
-import { decodeEntities } from '../connect/client.js'
+import { decodeEntities } from '../helpers/browser-like.js'
 
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes-0123456789'
 const SPA = 'http://127.0.0.1:5999'

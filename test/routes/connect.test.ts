@@ -7,8 +7,8 @@
 import t from 'tap'
 import { safeReturnTo } from '../../src/connect/return-to.js'
 import { buildTestApp } from '../helpers/app.js'
-import { BrowserLike, decodeEntities } from '../connect/client.js'
-import { countRows, runConnect } from '../connect/flow.js'
+import { BrowserLike, decodeEntities } from '../helpers/browser-like.js'
+import { countRows, runConnect } from '../helpers/connect-flow.js'
 
 const ORIGIN = 'http://127.0.0.1:3000'
 

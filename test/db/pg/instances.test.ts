@@ -20,9 +20,9 @@ import { PG_MIGRATIONS_FOLDER } from '../../../src/db/pg/store.js'
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../../helpers/env.js'
 import { control, counters, startTestEmulator, type RunningEmulator } from '../../helpers/emulator.js'
 import { createTestDatabase, pgQuery } from '../../helpers/postgres.js'
-import { startSentryProxy, type SentryProxy } from '../../connect/sentry-proxy.js'
-import { BrowserLike } from '../../connect/client.js'
-import { runConnect } from '../../connect/flow.js'
+import { startSentryProxy, type SentryProxy } from '../../helpers/sentry-proxy.js'
+import { BrowserLike } from '../../helpers/browser-like.js'
+import { runConnect } from '../../helpers/connect-flow.js'
 
 // Process starts on 2 shared cores, 1000 requests and a lease that must expire (30 s): this file
 // needs more than .taprc's 120 s.

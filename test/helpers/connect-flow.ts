@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { Config } from '../../src/config.js'
-import { BrowserLike, parseForm, type Response } from './client.js'
+import { BrowserLike, parseForm, type Response } from './browser-like.js'
 
 export interface ConnectRun {
   start: Response
