@@ -15,6 +15,8 @@ import type { Send, UpstreamRequest, UpstreamResponse } from './pipeline.js'
 export interface Logger {
   debug (obj: object, msg?: string): void
   warn (obj: object, msg?: string): void
+  /** pino's: lets a hot path skip building a record nobody writes (absent: always build it). */
+  isLevelEnabled? (level: string): boolean
 }
 
 type TransportKind = 'timeout' | 'connect-timeout' | 'connect' | 'reset' | 'too-large' | 'other'
@@ -98,9 +100,19 @@ export interface TransportOptions {
   logger?: Logger
 }
 
-function splitBase (baseUrl: string): { origin: string, prefix: string, host: string } {
+interface BaseParts { origin: string, prefix: string, host: string }
+
+/** Base URLs seen by this app (SENTRY_URL and accepted region URLs): parsed once each. */
+const MAX_BASES = 64
+
+function splitBase (baseUrl: string, cache: Map<string, BaseParts>): BaseParts {
+  const hit = cache.get(baseUrl)
+  if (hit !== undefined) return hit
   const u = new URL(baseUrl)
-  return { origin: u.origin, prefix: u.pathname.replace(/\/+$/, ''), host: u.host }
+  const parts = { origin: u.origin, prefix: u.pathname.replace(/\/+$/, ''), host: u.host }
+  if (cache.size >= MAX_BASES) cache.clear()
+  cache.set(baseUrl, parts)
+  return parts
 }
 
 /** Reads a body up to `maxBytes`; past that the body is destroyed and BODY_TOO_LARGE thrown. */
@@ -115,17 +127,19 @@ export async function readCapped (body: AsyncIterable<unknown> & { destroy: () =
     }
     chunks.push(chunk as Buffer)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  // Most answers arrive in one chunk: decode it without copying it first.
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
 }
 
 export function createTransport (options: TransportOptions): Send {
   const { dispatcher, requestTimeoutMs, logger } = options
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const signals = options.signals ?? noopSignals
+  const bases = new Map<string, BaseParts>()
 
   return async function transport (request: UpstreamRequest): Promise<UpstreamResponse> {
     request.deadline.check()
-    const { origin, prefix, host } = splitBase(request.baseUrl)
+    const { origin, prefix, host } = splitBase(request.baseUrl, bases)
     const span = signals.upstreamCall({ method: request.method, pathTemplate: request.template, region: host, attempt: request.attempt ?? 1 })
     const headers = Object.keys(span.headers).length === 0 ? request.headers : { ...request.headers, ...span.headers }
     const controller = new AbortController()
@@ -148,13 +162,15 @@ export function createTransport (options: TransportOptions): Send {
       throw transport
     } finally {
       clearTimeout(timer)
-      logger?.debug({
-        method: request.method,
-        path: request.template,
-        status: status ?? null,
-        durationMs: Math.round(performance.now() - started),
-        ...(failure === undefined ? {} : { error: failure })
-      }, 'sentry upstream call')
+      if (logger?.isLevelEnabled?.('debug') !== false) {
+        logger?.debug({
+          method: request.method,
+          path: request.template,
+          status: status ?? null,
+          durationMs: Math.round(performance.now() - started),
+          ...(failure === undefined ? {} : { error: failure })
+        }, 'sentry upstream call')
+      }
     }
   }
 }
