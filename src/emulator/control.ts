@@ -12,6 +12,7 @@ import { DEFAULT_USER_ID } from './seed.js'
 import type { EmulatorState } from './state.js'
 import type { EmulatorClient, EmulatorControl, EmulatorCounters, IssueTokenRequest, TokenResponseBody } from './types.js'
 import { isRecord } from './util.js'
+import { objectOrNothing } from '../http/schemas.js'
 
 function validateClient (input: unknown): EmulatorClient {
   if (!isRecord(input)) throw new TypeError('client must be an object')
@@ -80,6 +81,40 @@ export class Control implements EmulatorControl {
   reset = (): void => { this.state.resetWorld() }
 }
 
+const STRING = { type: 'string' }
+const INTEGER = { type: 'integer' }
+const STRINGS = { type: 'array', items: STRING }
+const CLIENT_BODY = {
+  type: 'object',
+  required: ['clientId', 'clientSecret', 'redirectUris'],
+  properties: { clientId: STRING, clientSecret: STRING, name: STRING, redirectUris: STRINGS }
+}
+const TOKEN_BODY = {
+  type: 'object',
+  required: ['clientId', 'scopes'],
+  properties: { clientId: STRING, scopes: STRINGS, userId: STRING, organizationSlug: STRING, expiresInSeconds: INTEGER }
+}
+const RATE_LIMIT_BODY = objectOrNothing({
+  limit: INTEGER, windowSeconds: { type: 'number' }, concurrentLimit: INTEGER, body429: { enum: ['string', 'detail'] }
+})
+const FAULT_BODY = {
+  type: 'object',
+  properties: {
+    count: INTEGER,
+    status: INTEGER,
+    delayMs: INTEGER,
+    reset: { type: 'boolean' },
+    bodyDelayMs: INTEGER,
+    pathPrefix: STRING,
+    nestedDetail: STRING
+  }
+}
+const ORG_FEATURES_BODY = {
+  type: 'object',
+  required: ['org'],
+  properties: { org: STRING, features: { anyOf: [STRINGS, { type: 'null' }] } }
+}
+
 export function registerControlRoutes (app: FastifyInstance, control: Control): void {
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
     const status = err instanceof TypeError ? 400 : err.statusCode ?? 500
@@ -87,24 +122,22 @@ export function registerControlRoutes (app: FastifyInstance, control: Control): 
   })
   app.addHook('onSend', async (_request, reply) => { reply.header('X-Emulator-Control', 'test-only') })
 
-  const body = (b: unknown): Record<string, unknown> => (isRecord(b) ? b : {})
-  app.post('/_emulator/clients', async (request, reply) => {
-    control.registerClient(request.body as EmulatorClient)
+  // Bodies: Fastify checks their shape (the schemas below), the control methods their meaning.
+  app.post<{ Body: EmulatorClient }>('/_emulator/clients', { schema: { body: CLIENT_BODY } }, async (request, reply) => {
+    control.registerClient(request.body)
     return reply.code(201).send({ ok: true })
   })
-  app.post('/_emulator/tokens', async (request, reply) => reply.code(201).send(control.issueToken(request.body as IssueTokenRequest)))
+  app.post<{ Body: IssueTokenRequest }>('/_emulator/tokens', { schema: { body: TOKEN_BODY } }, async (request, reply) =>
+    reply.code(201).send(control.issueToken(request.body)))
   app.post('/_emulator/tokens/expire', async () => ({ expired: control.expireTokens() }))
-  app.post('/_emulator/tokens/revoke', async (request) => {
-    const { clientId } = body(request.body)
-    if (clientId !== undefined && typeof clientId !== 'string') throw new TypeError('clientId must be a string')
-    return { revoked: control.revokeTokens(clientId) }
-  })
-  app.post('/_emulator/rate-limit', async (request) => {
-    control.setRateLimit(body(request.body) as RateLimitInput)
+  app.post<{ Body: { clientId?: string } | null }>('/_emulator/tokens/revoke', { schema: { body: objectOrNothing({ clientId: { type: 'string' } }) } }, async (request) =>
+    ({ revoked: control.revokeTokens(request.body?.clientId) }))
+  app.post<{ Body: RateLimitInput | null }>('/_emulator/rate-limit', { schema: { body: RATE_LIMIT_BODY } }, async (request) => {
+    control.setRateLimit(request.body ?? {})
     return { ok: true }
   })
-  app.post('/_emulator/faults', async (request, reply) => {
-    control.addFault(request.body as FaultSpec)
+  app.post<{ Body: FaultSpec }>('/_emulator/faults', { schema: { body: FAULT_BODY } }, async (request, reply) => {
+    control.addFault(request.body)
     return reply.code(201).send({ ok: true })
   })
   app.delete('/_emulator/faults', async () => {
@@ -116,10 +149,8 @@ export function registerControlRoutes (app: FastifyInstance, control: Control): 
     control.resetCounters()
     return { ok: true }
   })
-  app.post('/_emulator/org-features', async (request) => {
-    const { org, features } = body(request.body)
-    if (typeof org !== 'string') throw new TypeError('org must be a string')
-    control.setOrgFeatures(org, features === undefined ? null : features as string[] | null)
+  app.post<{ Body: { org: string, features?: string[] | null } }>('/_emulator/org-features', { schema: { body: ORG_FEATURES_BODY } }, async (request) => {
+    control.setOrgFeatures(request.body.org, request.body.features ?? null)
     return { ok: true }
   })
   app.post('/_emulator/reset', async () => {

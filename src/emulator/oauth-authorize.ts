@@ -77,6 +77,14 @@ function userOrgs (state: EmulatorState): Array<{ id: string, name: string, slug
   return state.data.orgs.filter((o) => state.isMember(o.id, DEFAULT_USER_ID)).map(({ id, name, slug }) => ({ id, name, slug }))
 }
 
+/** The consent page's form (consentPage in pages.ts): its fields, as @fastify/formbody parses them. */
+interface ConsentForm { tx?: string, op?: string, selected_organization_id?: string }
+const CONSENT_FORM = {
+  type: 'object',
+  properties: { tx: { type: 'string' }, op: { type: 'string' }, selected_organization_id: { type: 'string' } }
+}
+const REVOKE_FORM = { type: 'object', properties: { client_id: { type: 'string' } } }
+
 export function registerAuthorize (app: FastifyInstance, state: EmulatorState): void {
   app.get('/oauth/authorize/', async (request, reply) => {
     const q = queryOf(request.url)
@@ -123,8 +131,8 @@ export function registerAuthorize (app: FastifyInstance, state: EmulatorState): 
     }))
   })
 
-  app.post('/oauth/authorize/', async (request, reply) => {
-    const form = request.body as Record<string, string>
+  app.post<{ Body: ConsentForm }>('/oauth/authorize/', { schema: { body: CONSENT_FORM } }, async (request, reply) => {
+    const form = request.body
     const tx = verifyTx(state, form.tx)
     if (tx === undefined || !state.clients.has(tx.clientId)) return htmlError(reply, 'client_id')
     if (form.op !== 'approve') return redirectTo(reply, tx.redirectUri, { error: 'access_denied', state: tx.state })
@@ -147,8 +155,8 @@ export function registerAuthorize (app: FastifyInstance, state: EmulatorState): 
   app.get('/oauth/authorized-applications/', authorizedApps)
   app.get('/settings/account/authorizations/', authorizedApps)
 
-  app.post('/oauth/authorized-applications/revoke', async (request, reply) => {
-    const form = request.body as Record<string, string>
+  app.post<{ Body: { client_id?: string } }>('/oauth/authorized-applications/revoke', { schema: { body: REVOKE_FORM } }, async (request, reply) => {
+    const form = request.body
     if (form.client_id !== undefined) state.revoke({ clientId: form.client_id, userId: DEFAULT_USER_ID })
     return reply.redirect('/oauth/authorized-applications/', 303)
   })

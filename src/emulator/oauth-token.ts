@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { EmulatorClient } from './types.js'
 import { verifyPkce } from './oauth-rules.js'
+import { objectOrNothing } from '../http/schemas.js'
 import type { EmulatorState } from './state.js'
 
 /** Django's `never_cache`, asserted by Sentry's tests to include no-store. */
@@ -18,7 +19,7 @@ type Credentials =
   | { kind: 'malformed' }
 
 /** HTTP Basic or form fields, never both; a malformed Basic header (or > 4096 chars) is invalid_client. */
-function clientCredentials (header: string | undefined, form: Record<string, string>): Credentials {
+function clientCredentials (header: string | undefined, form: TokenForm): Credentials {
   const inBody = form.client_id !== undefined || form.client_secret !== undefined
   const m = header === undefined ? null : /^basic\s+(.*)$/i.exec(header.trim())
   if (m === null) return { kind: 'ok', clientId: form.client_id, clientSecret: form.client_secret }
@@ -43,6 +44,11 @@ function secretMatches (client: EmulatorClient, secret: string | undefined): boo
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+const TOKEN_FIELDS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'client_id', 'client_secret'] as const
+/** The token request's form fields (docs/sentry.md §2); formBodyOnly keeps the last of a repeated field, as Django's QueryDict.get does. */
+type TokenForm = Partial<Record<typeof TOKEN_FIELDS[number], string>>
+const TOKEN_FORM = objectOrNothing(Object.fromEntries(TOKEN_FIELDS.map((name) => [name, { type: 'string' }])))
+
 export function registerToken (app: FastifyInstance, state: EmulatorState): void {
   app.route({
     method: ['GET', 'PUT', 'PATCH', 'DELETE'],
@@ -50,9 +56,9 @@ export function registerToken (app: FastifyInstance, state: EmulatorState): void
     handler: async (_request, reply) => reply.code(405).header('Allow', 'POST').header('Cache-Control', NEVER_CACHE).send('')
   })
 
-  app.post('/oauth/token/', async (request, reply) => {
+  app.post<{ Body: TokenForm | null }>('/oauth/token/', { schema: { body: TOKEN_FORM } }, async (request, reply) => {
     reply.header('Cache-Control', NEVER_CACHE)
-    const form = (request.body ?? {}) as Record<string, string>
+    const form = request.body ?? {}
     const grantType = form.grant_type
     const fail = (error: string, status = 400): FastifyReply => {
       if (grantType === 'refresh_token') state.counters.refreshFailures++

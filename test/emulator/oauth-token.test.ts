@@ -37,6 +37,12 @@ t.test('token endpoint: method, content type and every error row of docs/sentry.
 
   const json = await call(`${em.url}/oauth/token/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'authorization_code', ...clientFields() }) })
   t.same([json.status, json.body], [400, { error: 'invalid_request' }], 'a JSON body is not parsed (fields missing)')
+  const twice = await call(`${em.url}/oauth/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=refresh_token&grant_type=authorization_code&refresh_token=x&${new URLSearchParams(clientFields()).toString()}`
+  })
+  t.same([twice.status, twice.body], [400, { error: 'invalid_grant' }], 'the last of a repeated field counts (Django QueryDict.get): an authorization_code grant without a code')
   t.equal(em.control.counters().refreshFailures, 3)
 })
 

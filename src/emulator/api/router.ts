@@ -134,7 +134,8 @@ export function registerApiRoutes (app: FastifyInstance, state: EmulatorState, o
     return reply.code(500).send({ detail: 'Internal Error', errorId: hexId('error', Date.now(), Math.random()) })
   })
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Path parameters as find-my-way gives them: strings, by the route table's {names}.
+  app.addHook<{ Params: Record<string, string> }>('onRequest', async (request, reply) => {
     // Fastify answers HEAD with the GET route.
     const route = byUrl.get(`${request.method === 'HEAD' ? 'GET' : request.method} ${request.routeOptions.url ?? ''}`)
     if (route === undefined) return
@@ -143,7 +144,7 @@ export function registerApiRoutes (app: FastifyInstance, state: EmulatorState, o
     c.apiRequests++
     c.byRoute[key] = (c.byRoute[key] ?? 0) + 1
     c.byOrigin[origin] = (c.byOrigin[origin] ?? 0) + 1
-    const params = request.params as Record<string, string>
+    const params = request.params
 
     const fault = state.faults.take(pathOf(request.url))
     if (fault !== undefined && await answerFault(state, request, reply, fault, params)) return reply
