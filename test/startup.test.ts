@@ -15,7 +15,7 @@ import { testEnv } from './helpers/env.js'
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 async function start (env: Record<string, string>): Promise<{ code: number | null, stderr: string, stdout: string }> {
-  // tap's NODE_OPTIONS and coverage hooks stay out of the child (see test/server.test.ts).
+  // tap's NODE_OPTIONS and coverage hooks stay out of the child (see test/helpers/process.ts).
   const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },

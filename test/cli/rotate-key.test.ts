@@ -1,25 +1,15 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
 import { parseTokenKeys } from '../../src/config.js'
+import { runSource } from '../helpers/process.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-
-/** `npm run rotate-key`'s command, outside tap's coverage (see test/server.test.ts). */
+/** `npm run rotate-key`'s command, outside tap's coverage (test/helpers/process.ts); `out` is stdout and stderr. */
 async function rotateKey (env: Record<string, string>): Promise<{ code: number | null, out: string }> {
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/cli/rotate-key.ts'], {
-    cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  child.stdout?.on('data', d => { out += String(d) })
-  child.stderr?.on('data', d => { out += String(d) })
-  const [code] = await once(child, 'exit') as [number | null]
-  return { code, out }
+  const { code, all } = await runSource('src/cli/rotate-key.ts', [], env)
+  return { code, out: all }
 }
 
 t.test('npm run rotate-key re-encrypts every row under the current key; an unlisted key is a clear error', async t => {

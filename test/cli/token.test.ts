@@ -1,24 +1,14 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { decodeJwt } from 'jose'
 import { createJwtVerifier } from '../../src/auth/jwt.js'
+import { runSource } from '../helpers/process.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes-0123456789'
 
-/** `npm run token`'s command, outside tap's coverage (see test/server.test.ts). */
+/** `npm run token`'s command, outside tap's coverage (test/helpers/process.ts). */
 async function token (env: Record<string, string>, args: string[]): Promise<{ code: number | null, out: string, err: string }> {
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/cli/token.ts', ...args], {
-    cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', d => { out += String(d) })
-  child.stderr?.on('data', d => { err += String(d) })
-  const [code] = await once(child, 'exit') as [number | null]
+  const { code, out, err } = await runSource('src/cli/token.ts', args, env)
   return { code, out, err }
 }
 

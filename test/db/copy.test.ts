@@ -1,30 +1,20 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createPgStore } from '../../src/db/pg/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
 import { parseTokenKeys } from '../../src/config.js'
 import { copySqliteToPg } from '../../src/db/copy.js'
 import { createTestDatabase, pgQuery } from '../helpers/postgres.js'
+import { runSource } from '../helpers/process.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const keys = `k1:${randomBytes(32).toString('base64')}`
 
-/** `npm run db:copy`'s command, outside tap's coverage (see test/server.test.ts). */
+/** `npm run db:copy`'s command, outside tap's coverage (test/helpers/process.ts). */
 async function dbCopy (args: string[]): Promise<{ code: number | null, out: string, err: string }> {
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/cli/db-copy.ts', ...args], {
-    cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', d => { out += String(d) })
-  child.stderr?.on('data', d => { err += String(d) })
-  const [code] = await once(child, 'exit') as [number | null]
+  const { code, out, err } = await runSource('src/cli/db-copy.ts', args, {})
   return { code, out, err }
 }
 

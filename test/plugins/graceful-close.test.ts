@@ -5,9 +5,7 @@
  * Here because the drain is src/plugins/graceful-close.ts's, started by src/server.ts's signal handler.
  */
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
@@ -15,35 +13,9 @@ import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { createTokenCipher } from '../../src/db/token-cipher.js'
 import { TEST_CLIENT_ID, testEnv } from '../helpers/env.js'
 import { sessionCookie } from '../helpers/graphql.js'
+import { startServer } from '../helpers/process.js'
 import { startSentryProxy } from '../helpers/sentry-proxy.js'
 import { ALL_SCOPES, control, counters, emulatorCall, type RunningEmulator, startTestEmulator } from '../helpers/emulator.js'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
-
-interface Started { child: ChildProcess, url: string, output: () => string }
-
-/** `npm start`'s command outside tap's coverage (see test/server.test.ts), waiting for its listening line. */
-async function startServer (t: Test, env: Record<string, string>): Promise<Started> {
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  let out = ''
-  child.stdout?.on('data', d => { out += String(d) })
-  child.stderr?.on('data', d => { out += String(d) })
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000)
-    const check = (): void => {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (m?.[1] !== undefined) { clearTimeout(timer); resolve(m[1]) }
-    }
-    child.stdout?.on('data', check)
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`server exited ${String(code)}:\n${out}`)) })
-  })
-  return { child, url, output: () => out }
-}
 
 async function emulator (t: Test): Promise<RunningEmulator> {
   return await startTestEmulator(t)
@@ -95,7 +67,7 @@ async function waitFor (what: string, check: () => boolean | Promise<boolean>, m
 t.test('SIGTERM: /readyz 503 during the drain while requests are served; a slow upstream call in flight still gets its answer', async t => {
   const em = await emulator(t)
   const { env, cookie } = await prepare(t, em.url, em, { SHUTDOWN_DRAIN_MS: '1500', SENTRY_REQUEST_TIMEOUT_MS: '8000' }, false)
-  const s = await startServer(t, env)
+  const s = await startServer(env, t)
   t.equal((await request(`${s.url}/readyz`)).statusCode, 200)
   // The next projects call at Sentry answers after 3 s.
   await control(em, 'faults', { delayMs: 3000, pathPrefix: '/api/0/organizations/acme/projects/' })
@@ -127,7 +99,7 @@ t.test('SIGTERM while a token refresh is in flight: the rotated tokens are store
   const proxy = await startSentryProxy(em.url)
   t.teardown(() => proxy.close())
   const { env, config, cookie, connectionId, tokens } = await prepare(t, proxy.url, em, { SENTRY_REQUEST_TIMEOUT_MS: '8000' }, true)
-  const s = await startServer(t, env)
+  const s = await startServer(env, t)
   // Sentry takes 2 s to answer the refresh: SIGTERM lands in the middle of it.
   proxy.nextToken({ kind: 'delay', ms: 2000 })
   const pending = graphql(s.url, cookie, PROJECTS)
@@ -161,7 +133,7 @@ t.test('SIGTERM while a refresh runs for a client that already hung up: the rota
   const proxy = await startSentryProxy(em.url)
   t.teardown(() => proxy.close())
   const { env, config, cookie, connectionId, tokens } = await prepare(t, proxy.url, em, { SENTRY_REQUEST_TIMEOUT_MS: '12000' }, true)
-  const s = await startServer(t, env)
+  const s = await startServer(env, t)
   // Slower than the upstream agent's own close bound (5 s, then it is destroyed): shutdown must
   // wait for the refresh itself, not only for HTTP requests or the agent.
   proxy.nextToken({ kind: 'delay', ms: 7000 })

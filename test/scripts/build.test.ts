@@ -14,6 +14,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { loadSchema } from '../../src/graphql/schema.js'
 import { loadPersistedQueries } from '../../src/graphql/persisted.js'
+import { waitForListening } from '../helpers/process.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
@@ -85,18 +86,8 @@ t.test('npm start from the build: zero-config start with the emulator, database,
   const dir = t.testdir()
   const child = node(startArgs(), { DATABASE_URL: join(dir, 'data', 'g.db'), PORT: '0', SENTRY_EMULATOR_PORT: '0', LOG_LEVEL: 'info' })
   t.teardown(() => { child.kill('SIGKILL') })
-  let output = ''
-  child.stdout?.on('data', d => { output += String(d) })
-  child.stderr?.on('data', d => { output += String(d) })
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
-    const check = (): void => {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (m?.[1] !== undefined) { clearTimeout(timer); resolve(m[1]) }
-    }
-    child.stdout?.on('data', check)
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`server exited ${String(code)}:\n${output}`)) })
-  })
+  const { url, output: outputNow } = await waitForListening(child, 60_000)
+  const output = outputNow()
   const emulatorUrl = /local Sentry emulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
   t.ok(emulatorUrl, 'the emulator started (its modules and JSON fixtures loaded)')
   const counters = await request(`${emulatorUrl}/_emulator/counters`)

@@ -1,25 +1,13 @@
 import t, { type Test } from 'tap'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { once } from 'node:events'
+import { type ServerResponse } from 'node:http'
 import { Agent } from 'undici'
 import { Deadline } from '../../src/sentry/deadline.js'
 import { MAX_TOKEN_RESPONSE_BYTES, TokenExchangeError, createTokenEndpoint, readTokenResponse, tokensFromResponse } from '../../src/sentry/token-endpoint.js'
 import { describeTokenFailure, type TokenFailure } from '../../src/connect/token-failure.js'
+import { fakeSentry } from '../helpers/fake-sentry.js'
 
 // Sentry's token endpoint module (code exchange and refresh) against a real loopback server,
 // including the attacks of issue 10, defect 4: a 400 MB token response and a slow one.
-
-async function fakeSentry (t: Test, handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c: Buffer) => { body += c.toString() })
-    req.on('end', () => { handler(req, body, res) })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
-}
 
 function endpoint (t: Test, url: string, requestTimeoutMs = 60_000) {
   const dispatcher = new Agent()

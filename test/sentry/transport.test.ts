@@ -1,6 +1,5 @@
 import t, { type Test } from 'tap'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { once } from 'node:events'
+import { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Config } from '../../src/config.js'
 import { authLayer, type TokenSource } from '../../src/sentry/auth.js'
 import { type CallSpec, createCaller, sendCall } from '../../src/sentry/caller.js'
@@ -12,24 +11,11 @@ import { throttleLayer } from '../../src/sentry/throttle.js'
 import { createTokenEndpoint } from '../../src/sentry/token-endpoint.js'
 import { classifyTransportError, closeAgent, createTransport, createUpstreamAgent } from '../../src/sentry/transport.js'
 import type { Dispatcher } from 'undici'
+import { fakeSentry } from '../helpers/fake-sentry.js'
 
 // Edge cases of the HTTP layers that the emulator does not produce, against a real loopback
 // server: the OAuth endpoint's failures, Retry-After, non-JSON bodies, oversized bodies. Named for
 // src/sentry/transport.ts, the module that does the HTTP, here under the layers that use it.
-
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
-
-async function fakeSentry (t: Test, handler: Handler): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c: Buffer) => { body += c.toString() })
-    req.on('end', () => { handler(req, body, res) })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
-}
 
 type HttpConfig = Pick<Config, 'sentryUrl' | 'sentryClientId' | 'sentryClientSecret' | 'rateLimitWaitBudgetMs' | 'upstreamConnectTimeoutMs' | 'upstreamRequestTimeoutMs'>
 
