@@ -54,7 +54,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     // One access-log line per request, written by the telemetry plugin (README "Operating").
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
-    genReqId: requestIdFrom
+    genReqId: requestIdFrom,
+    // Query schemas list both shapes of a parameter (`type: ['string', 'array']`, src/http/schemas.ts)
+    // so Ajv never coerces one into the other; Ajv's strict mode wants union types allowed by name.
+    ajv: { customOptions: { allowUnionTypes: true } }
   })
 
   try {

@@ -84,6 +84,30 @@ t.test('HOST=0.0.0.0 with the emulator is warned about', async (t) => {
   t.ok(seen, 'the warning names HOST and the emulator')
 })
 
+t.test('a clean start writes nothing to stderr (no schema-compiler warnings, no stray output)', async (t) => {
+  const dir = t.testdir()
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, '--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', SENTRY_EMULATOR_PORT: '0', DATABASE_URL: join(dir, 'g.db') },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (d) => { stderr += String(d) })
+  const listening = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 60_000)
+    child.stdout.on('data', (d) => {
+      stdout += String(d)
+      if (stdout.includes('Server listening')) { clearTimeout(timer); resolve(true) }
+    })
+    child.once('exit', () => { clearTimeout(timer); resolve(false) })
+  })
+  child.kill('SIGTERM')
+  await new Promise((resolve) => child.once('exit', resolve))
+  t.ok(listening, 'the gateway started')
+  t.equal(stderr, '', 'stderr is empty')
+})
+
 t.test('describeStartupError: one line per known failure, null for a bug', async (t) => {
   const ctx = { databasePath: '/data/g.db', host: '127.0.0.1', port: 3000 }
   t.equal(describeStartupError(new ConfigError('PORT', 'bad'), ctx), 'Invalid configuration: PORT: bad')
