@@ -112,7 +112,8 @@ const FAULT_BODY = {
 const ORG_FEATURES_BODY = {
   type: 'object',
   required: ['org'],
-  properties: { org: STRING, features: { anyOf: [STRINGS, { type: 'null' }] } }
+  // null first: Ajv (coerceTypes) would turn null into [''] in the array branch.
+  properties: { org: STRING, features: { anyOf: [{ type: 'null' }, STRINGS] } }
 }
 
 export function registerControlRoutes (app: FastifyInstance, control: Control): void {
