@@ -78,6 +78,19 @@ export async function control<P extends keyof ControlCalls> (emulator: Target, p
 export const counters = async (emulator: Target): Promise<EmulatorCounters> => await controlRequest(emulator, 'GET', 'counters')
 /** POST /_emulator/counters/reset */
 export const resetCounters = async (emulator: Target): Promise<void> => { await control(emulator, 'counters/reset', {}) }
+/** API requests the emulator counted since the last reset: all of them, or one route's ("GET /api/0/…/"). */
+export async function upstreamCalls (emulator: Target, route?: string): Promise<number> {
+  const c = await counters(emulator)
+  return route === undefined ? c.apiRequests : c.byRoute[route] ?? 0
+}
+
+/** An absolute, past hour (the last full hour but one): the emulator's spans in it never change. */
+export function pastHourWindow (): { start: string, end: string } {
+  const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000)
+  const start = new Date(end.getTime() - 3_600_000)
+  return { start: start.toISOString(), end: end.toISOString() }
+}
+
 /** DELETE /_emulator/faults */
 export const clearFaults = async (emulator: Target): Promise<void> => { await controlRequest(emulator, 'DELETE', 'faults') }
 

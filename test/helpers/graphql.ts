@@ -8,7 +8,7 @@ import type { ConnectionRecord } from '../../src/db/store.js'
 import { SESSION_COOKIE } from '../../src/plugins/session.js'
 import type { TokenResponseBody } from '../../src/emulator/index.js'
 import type { TestApp } from './app.js'
-import { connect, type ConnectOptions } from './emulator.js'
+import { connect, resetCounters, type ConnectOptions } from './emulator.js'
 
 export interface TestViewer {
   userId: string
@@ -60,3 +60,11 @@ export async function gql<T = any> (app: FastifyInstance, query: string, options
 
 /** The codes of a response's errors, in order. */
 export const codes = (res: GqlResponse): Array<string | undefined> => (res.body.errors ?? []).map((e) => e.extensions?.code)
+
+/** Runs the viewer's operations one at a time, each after resetting the emulator's counters (./emulator.ts's upstreamCalls then counts that operation's calls). */
+export function countedRunner ({ app, emulator }: TestApp, viewer: TestViewer): (query: string, variables?: Record<string, unknown>) => Promise<GqlResponse<any>> {
+  return async (query, variables = {}) => {
+    await resetCounters(emulator)
+    return await gql(app, query, { cookie: viewer.cookie, variables })
+  }
+}

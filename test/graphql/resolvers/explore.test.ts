@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { columnsOf, exploreResolvers, timeSeries } from '../../../src/graphql/resolvers/explore.js'
 import { buildTestApp } from '../../helpers/app.js'
-import { codes, connectViewer, gql, type GqlResponse } from '../../helpers/graphql.js'
-import { control, counters, resetCounters } from '../../helpers/emulator.js'
+import { codes, connectViewer, countedRunner, gql, type GqlResponse } from '../../helpers/graphql.js'
+import { control, pastHourWindow, resetCounters, upstreamCalls } from '../../helpers/emulator.js'
 
 const EVENTS = 'GET /api/0/organizations/{organization_id_or_slug}/events/'
 const SERIES = 'GET /api/0/organizations/{organization_id_or_slug}/events-timeseries/'
@@ -17,20 +17,10 @@ const ta = await buildTestApp(t, { env: { SENTRY_RATE_LIMIT_WAIT_MS: '0' } })
 const viewer = await connectViewer(ta)
 const { app, emulator } = ta
 
-/** An absolute, past window: the emulator's spans in it never change. */
-const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000)
-const start = new Date(end.getTime() - 3_600_000)
-const WINDOW = { start: start.toISOString(), end: end.toISOString() }
+const WINDOW = pastHourWindow()
 
-async function upstream (route?: string): Promise<number> {
-  const c = await counters(emulator)
-  return route === undefined ? c.apiRequests : c.byRoute[route] ?? 0
-}
-
-async function run (query: string, variables: Record<string, unknown> = {}) {
-  await resetCounters(emulator)
-  return await gql(app, query, { cookie: viewer.cookie, variables })
-}
+const upstream = async (route?: string): Promise<number> => await upstreamCalls(emulator, route)
+const run = countedRunner(ta, viewer)
 
 t.test('explore: a spans table with columns from meta, JSON rows and aliased typed accessors, in one upstream call', async (t) => {
   const res = await run(`query ($start: DateTime, $end: DateTime) { organization(slug: "acme") {

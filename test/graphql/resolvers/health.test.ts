@@ -5,8 +5,8 @@
  */
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.js'
-import { codes, connectViewer, gql } from '../../helpers/graphql.js'
-import { counters, resetCounters } from '../../helpers/emulator.js'
+import { codes, connectViewer, countedRunner, gql } from '../../helpers/graphql.js'
+import { resetCounters, upstreamCalls } from '../../helpers/emulator.js'
 
 const SESSIONS = 'GET /api/0/organizations/{organization_id_or_slug}/sessions/'
 const ISSUE = 'GET /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/'
@@ -15,15 +15,8 @@ const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)
 const { app, emulator } = ta
 
-async function upstream (route?: string): Promise<number> {
-  const c = await counters(emulator)
-  return route === undefined ? c.apiRequests : c.byRoute[route] ?? 0
-}
-
-async function run (query: string, variables: Record<string, unknown> = {}) {
-  await resetCounters(emulator)
-  return await gql(app, query, { cookie: viewer.cookie, variables })
-}
+const upstream = async (route?: string): Promise<number> => await upstreamCalls(emulator, route)
+const run = countedRunner(ta, viewer)
 
 interface Group { release: string, crashFree: number | null, users: number, sessions: number, series: Array<number | null> }
 

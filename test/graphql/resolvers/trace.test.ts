@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { flattenTrace, traceMeta } from '../../../src/graphql/resolvers/trace.js'
 import { buildTestApp } from '../../helpers/app.js'
-import { codes, connectViewer, gql } from '../../helpers/graphql.js'
-import { counters, resetCounters } from '../../helpers/emulator.js'
+import { codes, connectViewer, countedRunner, gql } from '../../helpers/graphql.js'
+import { pastHourWindow, upstreamCalls } from '../../helpers/emulator.js'
 
 const TRACE = 'GET /api/0/organizations/{organization_id_or_slug}/trace/{trace_id}/'
 const TRACE_META = 'GET /api/0/organizations/{organization_id_or_slug}/trace-meta/{trace_id}/'
@@ -20,19 +20,10 @@ const ta = await buildTestApp(t)
 const viewer = await connectViewer(ta)
 const { app, emulator } = ta
 
-const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000)
-const start = new Date(end.getTime() - 3_600_000)
-const WINDOW = { start: start.toISOString(), end: end.toISOString() }
+const WINDOW = pastHourWindow()
 
-async function upstream (route?: string): Promise<number> {
-  const c = await counters(emulator)
-  return route === undefined ? c.apiRequests : c.byRoute[route] ?? 0
-}
-
-async function run (query: string, variables: Record<string, unknown> = {}) {
-  await resetCounters(emulator)
-  return await gql(app, query, { cookie: viewer.cookie, variables })
-}
+const upstream = async (route?: string): Promise<number> => await upstreamCalls(emulator, route)
+const run = countedRunner(ta, viewer)
 
 const SPAN_FIELDS = 'spanId parentSpanId depth childCount op name description transaction transactionId isTransaction projectSlug projectId start end durationMs sdkName profileId issues { kind eventId spanId issueId shortId level title culprit issueType projectSlug timestamp }'
 
