@@ -8,9 +8,10 @@ import {
   connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
+import { openAccessToken, openTokens, sealTokens } from '../sealed-tokens.js'
 import { fromPackageRoot } from '../../paths.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
 } from '../store.js'
 import { type ViewerRowBase, assembleViewer } from '../viewer.js'
 
@@ -60,10 +61,6 @@ export interface PgStoreOptions {
 
 type ConnectionRow = typeof sentryConnectionsTable.$inferSelect
 type UserRow = typeof usersTable.$inferSelect
-type TokenRow = typeof sentryTokensTable.$inferSelect
-
-/** Additional authenticated data: binds a ciphertext to its row and column (same as SQLite's). */
-const aad = (connectionId: string, column: 'access' | 'refresh'): string => `sentry_tokens/${connectionId}/${column}`
 
 const toUser = (row: UserRow): UserRecord => ({
   id: row.id,
@@ -155,22 +152,6 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
   }
 
   const at = (ms: number): Date => new Date(ms)
-
-  const sealTokens = (connectionId: string, accessToken: string, refreshToken: string | null) => {
-    const access = cipher.seal(accessToken, aad(connectionId, 'access'))
-    const refresh = refreshToken === null ? null : cipher.seal(refreshToken, aad(connectionId, 'refresh'))
-    return { keyId: access.keyId, accessTokenCiphertext: access.ciphertext, refreshTokenCiphertext: refresh?.ciphertext ?? null }
-  }
-
-  const openTokens = (row: TokenRow, expiresAt: Date | null): TokenRecord => ({
-    connectionId: row.connectionId,
-    accessToken: cipher.open({ keyId: row.keyId, ciphertext: row.accessTokenCiphertext }, aad(row.connectionId, 'access')),
-    refreshToken: row.refreshTokenCiphertext === null
-      ? null
-      : cipher.open({ keyId: row.keyId, ciphertext: row.refreshTokenCiphertext }, aad(row.connectionId, 'refresh')),
-    expiresAt,
-    version: row.version
-  })
 
   const toConnection = (row: ConnectionRow, orgs: OrganizationRecord[]): ConnectionRecord => ({
     id: row.id,
@@ -337,7 +318,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
         if (input.organizations.length > 0) {
           await tx.insert(sentryOrganizationsTable).values(input.organizations.map(o => ({ connectionId, ...o })))
         }
-        const sealed = sealTokens(connectionId, input.accessToken, input.refreshToken)
+        const sealed = sealTokens(cipher, connectionId, input.accessToken, input.refreshToken)
         await tx.insert(sentryTokensTable).values({ connectionId, ...sealed, version: 1, leaseOwner: null, leaseExpiresAt: null, updatedAt: t })
           .onConflictDoUpdate({
             target: sentryTokensTable.connectionId,
@@ -368,7 +349,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
       return assembleViewer(rows, {
         user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
         connection: (r) => toConnection(r as ConnectionRow, []),
-        openAccess: (connectionId, keyId, ciphertext) => cipher.open({ keyId, ciphertext }, aad(connectionId, 'access'))
+        openAccess: (connectionId, keyId, ciphertext) => openAccessToken(cipher, connectionId, keyId, ciphertext)
       })
     },
 
@@ -384,7 +365,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
         .from(sentryTokensTable)
         .innerJoin(sentryConnectionsTable, eq(sentryConnectionsTable.id, sentryTokensTable.connectionId))
         .where(eq(sentryTokensTable.connectionId, connectionId))
-      return row === undefined ? null : openTokens(row.token, row.expiresAt)
+      return row === undefined ? null : openTokens(cipher, row.token, row.expiresAt)
     },
 
     async getAccessToken (connectionId) {
@@ -396,7 +377,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
       // The refresh token stays sealed: it is opened only when refreshing (getTokens).
       return {
         connectionId: row.token.connectionId,
-        accessToken: cipher.open({ keyId: row.token.keyId, ciphertext: row.token.accessTokenCiphertext }, aad(row.token.connectionId, 'access')),
+        accessToken: openAccessToken(cipher, row.token.connectionId, row.token.keyId, row.token.accessTokenCiphertext),
         expiresAt: row.expiresAt,
         version: row.token.version
       }
@@ -404,7 +385,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
 
     async replaceTokens (connectionId, expectedVersion, tokens) {
       const t = at(now())
-      const sealed = sealTokens(connectionId, tokens.accessToken, tokens.refreshToken)
+      const sealed = sealTokens(cipher, connectionId, tokens.accessToken, tokens.refreshToken)
       const row = await db.transaction(async tx => {
         // The compare-and-swap is judged by the row RETURNING gives back, not a row count.
         const [updated] = await tx.update(sentryTokensTable)
@@ -416,7 +397,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
           .where(eq(sentryConnectionsTable.id, connectionId))
         return updated
       })
-      return row === null ? null : openTokens(row, tokens.expiresAt)
+      return row === null ? null : openTokens(cipher, row, tokens.expiresAt)
     },
 
     async acquireRefreshLease (connectionId, owner, ttlMs) {
@@ -510,8 +491,8 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
       // another instance wins, and only rows actually rewritten are counted.
       for (const row of rows) {
         if (row.keyId === cipher.currentKeyId) continue
-        const plain = openTokens(row, null)
-        const sealed = sealTokens(row.connectionId, plain.accessToken, plain.refreshToken)
+        const plain = openTokens(cipher, row, null)
+        const sealed = sealTokens(cipher, row.connectionId, plain.accessToken, plain.refreshToken)
         const updated = await db.update(sentryTokensTable).set({ ...sealed, version: row.version + 1, updatedAt: at(now()) })
           .where(and(eq(sentryTokensTable.connectionId, row.connectionId), eq(sentryTokensTable.version, row.version)))
           .returning({ id: sentryTokensTable.connectionId })

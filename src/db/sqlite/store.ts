@@ -10,9 +10,10 @@ import {
   connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
+import { openAccessToken, openTokens, sealTokens } from '../sealed-tokens.js'
 import { type ViewerRowBase, assembleViewer } from '../viewer.js'
 import type {
-  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, TokenRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
+  Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
 } from '../store.js'
 
 export interface SqliteStoreOptions {
@@ -67,10 +68,6 @@ const toUser = (row: UserRow): UserRecord => ({
 })
 
 const asMode = (mode: string): 'redirect' | 'popup' => mode === 'popup' ? 'popup' : 'redirect'
-type TokenRow = typeof sentryTokensTable.$inferSelect
-
-/** Additional authenticated data: binds a ciphertext to its row and column. */
-const aad = (connectionId: string, column: 'access' | 'refresh'): string => `sentry_tokens/${connectionId}/${column}`
 
 /** The only module that touches Drizzle. Opens (and migrates) the SQLite file. */
 export function createSqliteStore (options: SqliteStoreOptions): Store {
@@ -87,22 +84,6 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL')
   const db: BetterSQLite3Database = drizzle(sqlite)
   runMigrations(db)
-
-  const sealTokens = (connectionId: string, accessToken: string, refreshToken: string | null) => {
-    const access = cipher.seal(accessToken, aad(connectionId, 'access'))
-    const refresh = refreshToken === null ? null : cipher.seal(refreshToken, aad(connectionId, 'refresh'))
-    return { keyId: access.keyId, accessTokenCiphertext: access.ciphertext, refreshTokenCiphertext: refresh?.ciphertext ?? null }
-  }
-
-  const openTokens = (row: TokenRow, expiresAt: number | null): TokenRecord => ({
-    connectionId: row.connectionId,
-    accessToken: cipher.open({ keyId: row.keyId, ciphertext: row.accessTokenCiphertext }, aad(row.connectionId, 'access')),
-    refreshToken: row.refreshTokenCiphertext === null
-      ? null
-      : cipher.open({ keyId: row.keyId, ciphertext: row.refreshTokenCiphertext }, aad(row.connectionId, 'refresh')),
-    expiresAt: expiresAt === null ? null : new Date(expiresAt),
-    version: row.version
-  })
 
   const toConnection = (row: ConnectionRow, orgs: OrganizationRecord[]): ConnectionRecord => ({
     id: row.id,
@@ -288,7 +269,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
         if (input.organizations.length > 0) {
           tx.insert(sentryOrganizationsTable).values(input.organizations.map(o => ({ connectionId, ...o }))).run()
         }
-        const sealed = sealTokens(connectionId, input.accessToken, input.refreshToken)
+        const sealed = sealTokens(cipher, connectionId, input.accessToken, input.refreshToken)
         tx.insert(sentryTokensTable).values({ connectionId, ...sealed, version: 1, leaseOwner: null, leaseExpiresAt: null, updatedAt: t })
           .onConflictDoUpdate({
             target: sentryTokensTable.connectionId,
@@ -321,7 +302,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
       return assembleViewer(viewerOf.all(userId), {
         user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
         connection: (r) => toConnection(r as ConnectionRow, []),
-        openAccess: (connectionId, keyId, ciphertext) => cipher.open({ keyId, ciphertext }, aad(connectionId, 'access'))
+        openAccess: (connectionId, keyId, ciphertext) => openAccessToken(cipher, connectionId, keyId, ciphertext)
       })
     },
 
@@ -334,7 +315,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
 
     async getTokens (connectionId) {
       const row = tokensOf.get({ connectionId })
-      return row === undefined ? null : openTokens(row.token, row.expiresAt)
+      return row === undefined ? null : openTokens(cipher, row.token, row.expiresAt === null ? null : new Date(row.expiresAt))
     },
 
     async getAccessToken (connectionId) {
@@ -342,7 +323,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
       if (row === undefined) return null
       return {
         connectionId: row.token.connectionId,
-        accessToken: cipher.open({ keyId: row.token.keyId, ciphertext: row.token.accessTokenCiphertext }, aad(row.token.connectionId, 'access')),
+        accessToken: openAccessToken(cipher, row.token.connectionId, row.token.keyId, row.token.accessTokenCiphertext),
         expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
         version: row.token.version
       }
@@ -350,7 +331,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
 
     async replaceTokens (connectionId, expectedVersion, tokens) {
       const t = now()
-      const sealed = sealTokens(connectionId, tokens.accessToken, tokens.refreshToken)
+      const sealed = sealTokens(cipher, connectionId, tokens.accessToken, tokens.refreshToken)
       const expiresAt = tokens.expiresAt?.getTime() ?? null
       const row = db.transaction(tx => {
         const res = tx.update(sentryTokensTable)
@@ -362,7 +343,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
           .where(eq(sentryConnectionsTable.id, connectionId)).run()
         return tx.select().from(sentryTokensTable).where(eq(sentryTokensTable.connectionId, connectionId)).get() ?? null
       }, { behavior: 'immediate' })
-      return row === null ? null : openTokens(row, expiresAt)
+      return row === null ? null : openTokens(cipher, row, expiresAt === null ? null : new Date(expiresAt))
     },
 
     async acquireRefreshLease (connectionId, owner, ttlMs) {
@@ -449,8 +430,8 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
       db.transaction(tx => {
         for (const row of rows) {
           if (row.keyId === cipher.currentKeyId) continue
-          const plain = openTokens(row, null)
-          const sealed = sealTokens(row.connectionId, plain.accessToken, plain.refreshToken)
+          const plain = openTokens(cipher, row, null)
+          const sealed = sealTokens(cipher, row.connectionId, plain.accessToken, plain.refreshToken)
           // The version is bumped so that a concurrent refresh in another process cannot overwrite silently.
           tx.update(sentryTokensTable).set({ ...sealed, version: row.version + 1, updatedAt: now() })
             .where(and(eq(sentryTokensTable.connectionId, row.connectionId), eq(sentryTokensTable.version, row.version))).run()
