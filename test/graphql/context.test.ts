@@ -29,7 +29,7 @@ t.test('the concurrency gate: five requests behind ConcurrentLimit 1 and a 20 s 
     t.ok(ms < 10 * DEADLINE_MS, `answered in ${ms} ms, not after the 20 s upstream (nor 5 × 20 s in a queue)`)
   }
   // (That a waiter leaves the gate's queue at its deadline without sending is asserted on the
-  // throttle layer alone, test/sentry/pipeline.test.ts.)
+  // throttle layer alone, test/sentry/throttle.test.ts.)
   t.ok((await counters(emulator)).apiRequests <= 5, 'no request was retried after its deadline')
   await clearFaults(emulator)
 })

@@ -126,3 +126,15 @@ t.test('rate windows: wait when a window is spent, count otherwise', async t => 
   w.observe('e', { limit: 2, remaining: 3, resetAtMs: now + 1000, concurrentLimit: null }, true)
   t.equal(w.reserve('e'), 1000, 'a 429 spends the window')
 })
+
+t.test('ConcurrencyGate: a waiter that gives up is never granted a slot later', async t => {
+  const gate = new ConcurrencyGate(1)
+  const release = await gate.acquire()
+  t.equal(await gate.tryAcquire(20), null)
+  t.equal(gate.queued, 0)
+  release()
+  t.equal(gate.inFlight, 0)
+  const again = await gate.tryAcquire(0)
+  t.ok(again, 'free again')
+  again?.()
+})
