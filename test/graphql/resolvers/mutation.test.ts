@@ -1,7 +1,7 @@
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
-import { codes, connectViewer, gql } from '../helpers/graphql.js'
-import { emulatorCall } from '../helpers/emulator.js'
+import { buildTestApp } from '../../helpers/app.js'
+import { codes, connectViewer, gql } from '../../helpers/graphql.js'
+import { emulatorCall } from '../../helpers/emulator.js'
 
 const ta = await buildTestApp(t)
 const { app, emulator } = ta

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
-import { ACME_ISSUE_COUNT } from '../../src/emulator/index.js'
-import { api, putJson, startTestEmulator, tokenFor } from '../helpers/emulator.js'
+import { ACME_ISSUE_COUNT } from '../../../src/emulator/index.js'
+import { api, putJson, startTestEmulator, tokenFor } from '../../helpers/emulator.js'
 
 interface Issue {
   id: string
