@@ -10,7 +10,7 @@ import { needsViewerListSizes, upstreamCalls, type ViewerListSizes } from '../gr
 import { badUserInput } from '../errors.js'
 import { loadPersistedQueries, PersistedQueryCache, persistedQueryProvider, type PersistedQueries } from '../graphql/persisted.js'
 import { resolvers } from '../graphql/resolvers/index.js'
-import { loadSchema } from '../graphql/schema.js'
+import { buildServedSchema } from '../graphql/schema.js'
 import { isRecord } from '../http/fields.js'
 import graphiqlOffline from './graphiql-offline.js'
 
@@ -56,7 +56,7 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
   if (graphiql) await app.register(graphiqlOffline)
 
   await app.register(mercurius, {
-    schema: loadSchema(),
+    schema: buildServedSchema(),
     resolvers,
     // graphql-jit compiles each query once; measured 10–20 % less CPU per request (bench/).
     jit: 1,
