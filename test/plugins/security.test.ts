@@ -75,6 +75,13 @@ t.test('security headers: CSP for our pages and GraphiQL, popup-friendly COOP, n
   t.equal(res.headers['strict-transport-security'], undefined)
   t.equal(res.headers['cache-control'], 'no-store')
   t.equal(res.headers['access-control-allow-origin'], undefined, 'no CORS without ALLOWED_ORIGINS')
+  for (const url of ['/graphql', '/healthz']) {
+    const pre = await app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } })
+    t.equal(pre.statusCode, 404, `a preflight to ${url} without ALLOWED_ORIGINS meets a 404`)
+    t.equal(pre.headers['access-control-allow-origin'], undefined)
+    t.equal(pre.headers['access-control-allow-methods'], undefined)
+    t.ok(pre.headers['content-security-policy'], 'and still carries the security headers')
+  }
 
   const cookie = cookieLines(res.headers['set-cookie']).find(c => c.startsWith('gateway_session='))
   const start = await app.inject({ method: 'GET', url: '/connect/sentry', headers: { cookie: cookie?.split(';')[0] ?? '' } })

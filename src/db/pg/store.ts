@@ -8,7 +8,7 @@ import {
   connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
-import { openAccessToken, openTokens, sealTokens } from '../sealed-tokens.js'
+import { accessTokenOpener, openTokens, sealTokens } from '../sealed-tokens.js'
 import { fromPackageRoot } from '../../paths.js'
 import type {
   Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
@@ -129,6 +129,7 @@ export async function runPgMigrations (pool: pg.Pool, migrationsFolder = PG_MIGR
 export async function createPgStore (options: PgStoreOptions): Promise<Store> {
   const now = options.now ?? Date.now
   const { cipher } = options
+  const openAccess = accessTokenOpener(cipher)
   const poolOptions = { ...DEFAULT_PG_POOL, ...options.pool }
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -349,7 +350,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
       return assembleViewer(rows, {
         user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
         connection: (r) => toConnection(r as ConnectionRow, []),
-        openAccess: (connectionId, keyId, ciphertext) => openAccessToken(cipher, connectionId, keyId, ciphertext)
+        openAccess
       })
     },
 
@@ -377,7 +378,7 @@ export async function createPgStore (options: PgStoreOptions): Promise<Store> {
       // The refresh token stays sealed: it is opened only when refreshing (getTokens).
       return {
         connectionId: row.token.connectionId,
-        accessToken: openAccessToken(cipher, row.token.connectionId, row.token.keyId, row.token.accessTokenCiphertext),
+        accessToken: openAccess(row.token.connectionId, row.token.keyId, row.token.accessTokenCiphertext),
         expiresAt: row.expiresAt,
         version: row.token.version
       }

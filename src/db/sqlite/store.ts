@@ -10,7 +10,7 @@ import {
   connectSessionsTable, connectFlowsTable
 } from './schema.js'
 import type { TokenCipher } from '../token-cipher.js'
-import { openAccessToken, openTokens, sealTokens } from '../sealed-tokens.js'
+import { accessTokenOpener, openTokens, sealTokens } from '../sealed-tokens.js'
 import { type ViewerRowBase, assembleViewer } from '../viewer.js'
 import type {
   Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
@@ -73,6 +73,7 @@ const asMode = (mode: string): 'redirect' | 'popup' => mode === 'popup' ? 'popup
 export function createSqliteStore (options: SqliteStoreOptions): Store {
   const now = options.now ?? Date.now
   const { cipher } = options
+  const openAccess = accessTokenOpener(cipher)
   mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 })
   // The file holds names and emails: created 0600 (SQLite gives its -wal and -shm files the
   // database file's permissions; https://www.sqlite.org/tempfiles.html).
@@ -302,7 +303,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
       return assembleViewer(viewerOf.all(userId), {
         user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
         connection: (r) => toConnection(r as ConnectionRow, []),
-        openAccess: (connectionId, keyId, ciphertext) => openAccessToken(cipher, connectionId, keyId, ciphertext)
+        openAccess
       })
     },
 
@@ -323,7 +324,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
       if (row === undefined) return null
       return {
         connectionId: row.token.connectionId,
-        accessToken: openAccessToken(cipher, row.token.connectionId, row.token.keyId, row.token.accessTokenCiphertext),
+        accessToken: openAccess(row.token.connectionId, row.token.keyId, row.token.accessTokenCiphertext),
         expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
         version: row.token.version
       }
