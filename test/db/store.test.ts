@@ -266,6 +266,35 @@ for (const dialect of [sqlite, postgres]) {
       t.match((await store.viewer(user.id))?.accessToken(a.id), { accessToken: 'acc-2', version: 2, expiresAt: null }, 'a fresh read sees the new version')
     })
 
+    t.test('viewer: every write, by this store or by another instance on the same database, shows in the next read', async t => {
+      const db = await dialect.database(t)
+      const keys = newKey()
+      const store = await db.open(keys)
+      const other = await db.open(keys)
+      const user = await store.createUser()
+      const a = await store.saveConnection(input(user.id))
+      const ids = async (): Promise<string[] | undefined> => (await store.viewer(user.id))?.connections.map(c => c.id)
+      t.same(await ids(), [a.id])
+      t.same(await ids(), [a.id], 'read again, nothing changed')
+
+      const b = await other.saveConnection(input(user.id, { scopingOrgId: '10' }))
+      t.same(await ids(), [a.id, b.id], 'a connection made by another instance')
+      await other.replaceTokens(a.id, 1, { accessToken: 'acc-other', refreshToken: 'ref-other', expiresAt: null })
+      t.match((await store.viewer(user.id))?.accessToken(a.id), { accessToken: 'acc-other', version: 2 }, 'tokens refreshed by another instance')
+      t.ok(await other.markRevoked(b.id, 'invalid_grant', 1))
+      t.match((await store.viewer(user.id))?.connections.find(c => c.id === b.id), { status: 'REVOKED', statusReason: 'invalid_grant' }, 'revoked by another instance')
+      const generation = await other.revokeSessions(user.id)
+      t.equal((await store.viewer(user.id))?.user.sessionGeneration, generation, 'sessions signed out by another instance')
+      t.ok(await other.deleteConnection(user.id, b.id))
+      t.same(await ids(), [a.id], 'a connection removed by another instance')
+
+      await store.replaceTokens(a.id, 2, { accessToken: 'acc-own', refreshToken: 'ref-own', expiresAt: null })
+      t.match((await store.viewer(user.id))?.accessToken(a.id), { accessToken: 'acc-own', version: 3 }, 'its own refresh')
+      t.match((await other.viewer(user.id))?.accessToken(a.id), { accessToken: 'acc-own', version: 3 }, 'seen by the other instance too')
+      t.ok(await store.deleteConnection(user.id, a.id))
+      t.same(await ids(), [], 'its own removal')
+    })
+
     t.test('viewer opens an access token only when asked', async t => {
       const db = await dialect.database(t)
       const store = await db.open()

@@ -12,6 +12,7 @@ import {
 import type { TokenCipher } from '../token-cipher.js'
 import { accessTokenOpener, openTokens, sealTokens } from '../sealed-tokens.js'
 import { type ViewerRowBase, assembleViewer } from '../viewer.js'
+import { createViewerMemo } from './viewer-memo.js'
 import type {
   Store, ConnectionRecord, ConnectionStatus, OrganizationRecord, UserRecord, TakeConnectSessionResult, UserSummary, ViewerRecord
 } from '../store.js'
@@ -135,6 +136,7 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
     .where(eq(sentryTokensTable.connectionId, sql.placeholder('connectionId'))).prepare()
 
   const viewerOf = sqlite.prepare<[string], ViewerRow>(VIEWER_SQL)
+  const viewers = createViewerMemo(sqlite)
 
   const getConnectionSync = (id: string): ConnectionRecord | null => {
     const row = db.select().from(sentryConnectionsTable).where(eq(sentryConnectionsTable.id, id)).get()
@@ -300,11 +302,11 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
     },
 
     async viewer (userId): Promise<ViewerRecord | null> {
-      return assembleViewer(viewerOf.all(userId), {
+      return viewers.viewer(userId, () => assembleViewer(viewerOf.all(userId), {
         user: (r) => toUser({ id: r.uId, issuer: r.uIssuer, subject: r.uSubject, sessionGeneration: r.uSessionGeneration, createdAt: r.uCreatedAt }),
         connection: (r) => toConnection(r as ConnectionRow, []),
         openAccess
-      })
+      }))
     },
 
     async deleteConnection (userId, connectionId) {
