@@ -239,3 +239,39 @@ export function upstreamCalls (schema: GraphQLSchema, document: DocumentNode, va
   }
   return max
 }
+
+/**
+ * upstreamCalls for one app, remembering what depends on the document alone. Mercurius keeps
+ * each parsed query (the same DocumentNode every time the query text comes again), so for a
+ * document without variables whose lists do not depend on the viewer, the cost is computed once.
+ * A WeakMap: a document mercurius drops from its cache is dropped here too.
+ */
+export interface UpstreamCostOf {
+  needsViewerListSizes: (document: DocumentNode) => boolean
+  upstreamCalls: (document: DocumentNode, variables: Variables, sizes: ViewerListSizes) => number
+}
+
+export function upstreamCostOf (schema: GraphQLSchema): UpstreamCostOf {
+  const facts = new WeakMap<DocumentNode, { sizes: boolean, variables: boolean, calls: number | null }>()
+  const of = (document: DocumentNode): { sizes: boolean, variables: boolean, calls: number | null } => {
+    let known = facts.get(document)
+    if (known === undefined) {
+      known = {
+        sizes: needsViewerListSizes(document),
+        variables: document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && (d.variableDefinitions?.length ?? 0) > 0),
+        calls: null
+      }
+      facts.set(document, known)
+    }
+    return known
+  }
+  return {
+    needsViewerListSizes: (document) => of(document).sizes,
+    upstreamCalls (document, variables, sizes) {
+      const known = of(document)
+      if (known.sizes || known.variables) return upstreamCalls(schema, document, variables, sizes)
+      known.calls ??= upstreamCalls(schema, document, variables, sizes)
+      return known.calls
+    }
+  }
+}

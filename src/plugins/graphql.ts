@@ -6,7 +6,7 @@ import { buildContext } from '../graphql/context.js'
 import { errorFormatter } from '../graphql/error-formatter.js'
 import { checkSite, PREFLIGHT_HEADERS, GRAPHQL_CACHE_CONTROL, GRAPHQL_RESPONSE_JSON, GRAPHQL_VARY, mergeVary, responseMediaType } from '../graphql/http.js'
 import { checkBeforeValidation, checkDocumentSize, checkTokens, knownOperationTypesRule, limitError, limitRules, type OperationLimits } from '../graphql/limits.js'
-import { needsViewerListSizes, upstreamCalls, type ViewerListSizes } from '../graphql/upstream-cost.js'
+import { upstreamCalls, upstreamCostOf, type ViewerListSizes } from '../graphql/upstream-cost.js'
 import { badUserInput } from '../errors.js'
 import { loadPersistedQueries, PersistedQueryCache, persistedQueryProvider, type PersistedQueries } from '../graphql/persisted.js'
 import { resolvers } from '../graphql/resolvers/index.js'
@@ -32,6 +32,10 @@ function manifest (config: Config): PersistedQueries {
 
 /** Room for variables next to the largest allowed document. */
 const VARIABLES_BYTES = 64 * 1024
+/** Query texts remembered as having passed the size and token checks: how many, and their characters. */
+const PASSED_SOURCES = 1024
+const PASSED_SOURCES_CHARS = 4 * 1024 * 1024
+const NO_SIZES: ViewerListSizes = { organizations: 0, connections: 0, organizationsPerConnection: 0 }
 
 /**
  * The GraphQL API at /graphql (GET for queries, POST for everything) and GraphiQL at /graphiql.
@@ -97,15 +101,28 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
     }
   })
 
+  // Mercurius runs preParsing on every request, also for a query text it keeps parsed; the
+  // checks depend on the text alone, so a text that passed is not lexed again (bounded memory).
+  const passed = new Set<string>()
+  let passedChars = 0
   app.graphql.addHook('preParsing', async (_schema, source) => {
+    if (passed.has(source)) return
     checkDocumentSize(source, limits)
     checkTokens(source, limits)
+    if (passedChars + source.length > PASSED_SOURCES_CHARS || passed.size >= PASSED_SOURCES) {
+      passed.clear()
+      passedChars = 0
+    }
+    passed.add(source)
+    passedChars += source.length
   })
   const rules = limitRules(limits)
   app.graphql.addHook('preValidation', async (schema, document) => { checkBeforeValidation(schema, document, limits, rules) })
+  const served = app.graphql.schema
+  const cost = upstreamCostOf(served)
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
-    let sizes: ViewerListSizes = { organizations: 0, connections: 0, organizationsPerConnection: 0 }
-    if (needsViewerListSizes(document)) {
+    let sizes: ViewerListSizes = NO_SIZES
+    if (cost.needsViewerListSizes(document)) {
       // The viewer's stored connections (a database read, never an upstream call); without a
       // session the lists resolve to an error, not to items.
       const connections = await context.gw.connections().catch(() => [])
@@ -115,7 +132,9 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
         organizationsPerConnection: Math.max(0, ...connections.map((c) => c.organizations.length))
       }
     }
-    const calls = upstreamCalls(schema, document, variables as Record<string, unknown> | undefined, sizes)
+    const calls = schema === served
+      ? cost.upstreamCalls(document, variables as Record<string, unknown> | undefined, sizes)
+      : upstreamCalls(schema, document, variables as Record<string, unknown> | undefined, sizes)
     if (calls > limits.maxUpstreamCalls) {
       throw limitError('upstreamCalls', `The operation can make up to ${calls} calls to Sentry; the limit is ${limits.maxUpstreamCalls} (GRAPHQL_MAX_UPSTREAM_CALLS). Ask for fewer items (smaller \`first\`), fewer organizations, or fewer per-item fields such as latestEvent or events.`, limits.maxUpstreamCalls, calls)
     }

@@ -198,4 +198,10 @@ t.test('limits come from the configuration', async (t) => {
   t.equal(await q(`{ ${'a: b '.repeat(11)} }`), 'tokens')
   t.equal(await q('{ organization(slug: "acme") { project(slug: "api") { id } release(version: "1") { id } } }'), 'upstreamCalls')
   t.equal(await q('{ viewer { id } }'), undefined)
+  // A text that passed is remembered (not lexed again); one that failed never is.
+  for (let i = 0; i < 2; i++) {
+    t.equal(await q('{ viewer { id } }'), undefined, `accepted again (${i + 1})`)
+    t.equal(await q(`{ ${'a: b '.repeat(11)} }`), 'tokens', `refused again (${i + 1})`)
+    t.equal(await q(`{ viewer { id } } #${'x'.repeat(100)}`), 'documentBytes', `refused again (${i + 1})`)
+  }
 })

@@ -7,7 +7,7 @@
 import { buildSchema, isObjectType, parse } from 'graphql'
 import t, { type Test } from 'tap'
 import { loadSchema } from '../../src/graphql/schema.js'
-import { DEFAULT_LIST_MAX, UPSTREAM_COST, needsViewerListSizes, upstreamCalls, type ViewerListSizes } from '../../src/graphql/upstream-cost.js'
+import { DEFAULT_LIST_MAX, UPSTREAM_COST, needsViewerListSizes, upstreamCalls, upstreamCostOf, type ViewerListSizes } from '../../src/graphql/upstream-cost.js'
 import { buildTestApp } from '../helpers/app.js'
 import { codes, connectViewer, gql } from '../helpers/graphql.js'
 import { counters, resetCounters } from '../helpers/emulator.js'
@@ -58,6 +58,23 @@ t.test('the cost multiplies per-item calls by the list sizes above them', async 
   t.equal(DEFAULT_LIST_MAX, 100)
   t.ok(needsViewerListSizes(parse('{ viewer { ... on Viewer { connections { id } } } }')))
   t.notOk(needsViewerListSizes(parse('{ organization(slug: "a") { id } }')))
+})
+
+t.test('upstreamCostOf: per document, the same answers as upstreamCalls, remembered only where variables and viewer sizes cannot change them', async (t) => {
+  const cost = upstreamCostOf(schema)
+  const fixed = parse('{ organization(slug: "a") { issues(first: 7) { nodes { latestEvent { id } } } } }')
+  const withVariable = parse('query ($n: Int) { organization(slug: "a") { issues(first: $n) { nodes { latestEvent { id } } } } }')
+  const viewerBound = parse(REPRO)
+  for (let i = 0; i < 2; i++) {
+    t.equal(cost.upstreamCalls(fixed, undefined, SIZES), 8)
+    t.equal(cost.upstreamCalls(fixed, { n: 99 }, SIZES), 8, 'variables the document does not declare change nothing')
+    t.equal(cost.upstreamCalls(withVariable, { n: 10 }, SIZES), 11)
+    t.equal(cost.upstreamCalls(withVariable, { n: 60 }, SIZES), 61, 'the same document with other variables')
+    t.equal(cost.upstreamCalls(viewerBound, undefined, SIZES), 2 * 201)
+    t.equal(cost.upstreamCalls(viewerBound, undefined, { ...SIZES, organizations: 5 }), 5 * 201, 'the same document for a viewer with more organizations')
+  }
+  t.ok(cost.needsViewerListSizes(viewerBound))
+  t.notOk(cost.needsViewerListSizes(fixed))
 })
 
 t.test('attack: the review\'s repro and its variants are refused before any upstream call', async (t) => {
