@@ -1,25 +1,17 @@
 /**
- * Seeded generators for the fuzz suites: a small PRNG (mulberry32) and a grammar-based generator
+ * Seeded generators for the fuzz suites: a seeded PRNG (src/emulator/util.ts) and a grammar-based generator
  * of GraphQL documents over our schema, mostly valid, sometimes broken on purpose.
  */
 import {
   type GraphQLField, type GraphQLNamedType, type GraphQLSchema, getNamedType, isEnumType, isInterfaceType, isListType,
   isNonNullType, isObjectType, isScalarType, isUnionType, type GraphQLInputType
 } from 'graphql'
+import { seededRandom } from '../../src/emulator/util.js'
 
 export type Rng = () => number
 
-/** mulberry32: a tiny seeded PRNG (public domain, https://gist.github.com/tommyettinger/46a874533244883189143505d203312c). */
-export function rng (seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG: the emulator's (mulberry32), so fuzz seeds and emulator data share one generator. */
+export const rng = (seed: number): Rng => seededRandom(seed)
 
 export const int = (r: Rng, min: number, max: number): number => min + Math.floor(r() * (max - min + 1))
 export const pick = <T>(r: Rng, items: readonly T[]): T => items[Math.floor(r() * items.length)] as T

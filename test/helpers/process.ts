@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
@@ -60,4 +61,16 @@ export async function startServer (env: Record<string, string>, t?: Test): Promi
   const child = spawnServer(env)
   t?.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   return await waitForListening(child)
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; closed again before returning). */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
 }

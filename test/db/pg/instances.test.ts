@@ -12,7 +12,6 @@ import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { Agent, request } from 'undici'
@@ -20,6 +19,7 @@ import { PG_MIGRATIONS_FOLDER } from '../../../src/db/pg/store.js'
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../../helpers/env.js'
 import { control, counters, startTestEmulator, type RunningEmulator } from '../../helpers/emulator.js'
 import { createTestDatabase, pgQuery } from '../../helpers/postgres.js'
+import { freePort } from '../../helpers/process.js'
 import { startSentryProxy, type SentryProxy } from '../../helpers/sentry-proxy.js'
 import { BrowserLike } from '../../helpers/browser-like.js'
 import { runConnect } from '../../helpers/connect-flow.js'
@@ -30,17 +30,6 @@ t.setTimeout(480_000)
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const PROJECTS = '{ organization(slug: "acme") { projects(first: 1) { nodes { slug } } } }'
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 interface Gateway { child: ChildProcess, url: string, output: () => string }
 
