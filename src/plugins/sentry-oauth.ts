@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { fastifyOauth2, type OAuth2Namespace } from '@fastify/oauth2'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { FastifyOAuth2Options } from '@fastify/oauth2'
 import type { Config } from '../config.js'
 import { fieldOf } from '../http/fields.js'
 import { cookieSecure } from './session.js'
@@ -10,8 +10,11 @@ import { type ConnectIntent, type PendingFlow, sameSecret, startConnectFlow } fr
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** @fastify/oauth2 for Sentry; present only when SENTRY_CLIENT_ID/SECRET are configured. */
-    sentryOAuth2: OAuth2Namespace
+    /**
+     * @fastify/oauth2 for Sentry (the part the gateway uses: the authorization URL with its state
+     * and PKCE cookies); present only when SENTRY_CLIENT_ID/SECRET are configured.
+     */
+    sentryOAuth2: SentryOAuth2
   }
   interface FastifyRequest {
     /** Set by GET /connect/sentry before the authorization URL is generated. */
@@ -19,6 +22,10 @@ declare module 'fastify' {
     /** Set by the callback when its state matched the browser's flow (src/connect/flow.ts). */
     sentryConnectFlow: (PendingFlow & { state: string }) | null
   }
+}
+
+export interface SentryOAuth2 {
+  generateAuthorizationUri: (request: FastifyRequest, reply: FastifyReply) => Promise<string>
 }
 
 export interface SentryOAuthPluginOptions {
@@ -47,7 +54,7 @@ export default fp(async function sentryOAuthPlugin (app: FastifyInstance, opts: 
   }
 
   const https = config.publicUrl.startsWith('https:')
-  await app.register(fastifyOauth2, {
+  const options: FastifyOAuth2Options = {
     name: 'sentryOAuth2',
     credentials: {
       client: { id: config.sentryClientId, secret: config.sentryClientSecret },
@@ -83,5 +90,38 @@ export default fp(async function sentryOAuthPlugin (app: FastifyInstance, opts: 
       const state = fieldOf(request.query, 'state')
       return flow !== null && typeof state === 'string' && sameSecret(state, flow.state)
     }
+  }
+
+  // @fastify/oauth2 (with simple-oauth2 and joi, ~70–100 ms of a start's CPU) is loaded when the
+  // first connect flow starts, and registered on a Fastify instance of its own: it only builds the
+  // authorization URL and sets its cookies on the reply it is given (this app's, with
+  // @fastify/cookie). A failed load is tried again by the next flow.
+  let loading: Promise<{ own: FastifyInstance, oauth2: SentryOAuth2 }> | undefined
+  const load = async (): Promise<SentryOAuth2> => {
+    loading ??= (async () => {
+      const { fastifyOauth2 } = await import('@fastify/oauth2')
+      const own = Fastify({ logger: false })
+      try {
+        await own.register(fastifyOauth2, options)
+        await own.ready()
+      } catch (err) {
+        await own.close()
+        throw err
+      }
+      return { own, oauth2: own.sentryOAuth2 }
+    })()
+    try {
+      return (await loading).oauth2
+    } catch (err) {
+      loading = undefined
+      throw err
+    }
+  }
+  app.decorate('sentryOAuth2', {
+    generateAuthorizationUri: async (request, reply) => await (await load()).generateAuthorizationUri(request, reply)
+  } satisfies SentryOAuth2)
+  app.addHook('onClose', async () => {
+    const loaded = await loading?.catch(() => undefined)
+    await loaded?.own.close()
   })
 }, { name: 'sentry-oauth', dependencies: ['session', 'database'] })
