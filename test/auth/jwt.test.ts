@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createJwtVerifier, JwtRefusal, refusalReason, JWKS_REFETCH_COOLDOWN_MS, JWKS_MAX_AGE_MS } from '../../src/auth/jwt.js'
+import { createJwtVerifier, JwtRefusal, refusalReason, CLOCK_LEEWAY_SECONDS, JWKS_REFETCH_COOLDOWN_MS, JWKS_MAX_AGE_MS, REMEMBERED_TOKEN_MS } from '../../src/auth/jwt.js'
 import type { JwtConfig } from '../../src/config.js'
 import { makeKey, signToken, startJwksServer, unsecuredToken, type JwksServer } from '../helpers/jwks.js'
 
@@ -166,4 +166,48 @@ t.test('an HS256 secret: HS256 only; the user claim is configurable; several aud
   t.equal(await refusal(verifier.verify(await signToken(rs, null, { claims: { uid: 'u' } }))), 'algorithm not allowed', 'RS256 where only HS256 is allowed')
   t.equal(await refusal(verifier.verify(unsecuredToken('u'))), 'algorithm not allowed')
   t.equal(verifier.jwksFetches, 0)
+})
+
+t.test('an accepted token is remembered until it expires or a minute has passed, a refused one never', async t => {
+  const key = await makeKey('ES256', 'es')
+  const server = await startJwksServer([key])
+  t.teardown(server.close)
+  let now = Date.now()
+  const verifier = createJwtVerifier(jwksConfig(server), { now: () => now })
+  const token = await signToken(key, 'alice', { now, exp: 3600 })
+  for (let i = 0; i < 3; i++) t.same(await verifier.verify(token), { issuer: ISSUER, subject: 'alice' })
+  t.equal(verifier.verifications, 1, 'checked once, then remembered')
+  t.same(await verifier.verify(await signToken(key, 'bob', { now })), { issuer: ISSUER, subject: 'bob' })
+  t.equal(verifier.verifications, 2, 'another token is checked')
+
+  now += REMEMBERED_TOKEN_MS
+  t.same(await verifier.verify(token), { issuer: ISSUER, subject: 'alice' })
+  t.equal(verifier.verifications, 3, 'after a minute the token is checked again')
+
+  // Remembered until exp + the leeway, exactly as long as jose would accept it.
+  const short = await signToken(key, 'carol', { now, exp: 10 })
+  await verifier.verify(short)
+  now += 10_000 + CLOCK_LEEWAY_SECONDS * 1000 - 1000
+  t.same(await verifier.verify(short), { issuer: ISSUER, subject: 'carol' }, 'within exp + leeway')
+  now += 2000
+  t.equal(await refusal(verifier.verify(short)), 'expired', 'past exp + leeway: refused, not served from memory')
+
+  const wrongAudience = await signToken(key, 'mallory', { now, aud: 'someone-else' })
+  t.equal(await refusal(verifier.verify(wrongAudience)), 'wrong audience')
+  const before = verifier.verifications
+  t.equal(await refusal(verifier.verify(wrongAudience)), 'wrong audience')
+  t.equal(verifier.verifications, before + 1, 'a refusal is checked again every time')
+})
+
+t.test('the memory of accepted tokens is bounded', async t => {
+  let now = Date.now()
+  const verifier = createJwtVerifier({ jwksUrl: undefined, secret: SECRET, issuer: ISSUER, audience: [AUDIENCE], userClaim: 'sub' }, { now: () => now, rememberedTokens: 2 })
+  const tokens = await Promise.all(['a', 'b', 'c'].map(async sub => await signToken(SECRET, sub, { now })))
+  for (const token of tokens) await verifier.verify(token)
+  t.equal(verifier.verifications, 3)
+  await verifier.verify(tokens[2] as string)
+  await verifier.verify(tokens[1] as string)
+  t.equal(verifier.verifications, 3, 'the two newest are remembered')
+  await verifier.verify(tokens[0] as string)
+  t.equal(verifier.verifications, 4, 'the oldest was dropped')
 })
