@@ -25,7 +25,8 @@ export default fp(async function gracefulClosePlugin (app: FastifyInstance) {
   app.decorate('startDraining', () => { draining = true })
   app.decorate('draining', { getter: () => draining })
   app.addHook('preClose', async () => { draining = true })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close')
+    done(null, payload)
   })
 }, { name: 'graceful-close' })

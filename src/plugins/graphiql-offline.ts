@@ -51,11 +51,12 @@ export default fp(async function graphiqlOffline (app: FastifyInstance) {
   const main = rewritten.get('/graphiql/main.js')
   if (main !== undefined) rewritten.set('/graphiql/main.js', exampleTabs() + main.replace(...DEFAULT_TABS))
   // Before mercurius' own routes answer: same URLs, rewritten bodies.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // Every request passes here: only GET /graphiql/… goes further than one string comparison.
-    if (request.method !== 'GET' || !request.url.startsWith('/graphiql/')) return
-    const body = rewritten.get(request.url.replace(/\?.*$/s, ''))
-    if (body !== undefined) return await reply.type('application/javascript; charset=utf-8').send(body)
+    const body = request.method === 'GET' && request.url.startsWith('/graphiql/') ? rewritten.get(request.url.replace(/\?.*$/s, '')) : undefined
+    // Answered here (Fastify: a callback hook that sends does not call done).
+    if (body !== undefined) reply.type('application/javascript; charset=utf-8').send(body)
+    else done()
   })
 
   app.get<{ Params: { '*': string } }>('/graphiql/vendor/*', {

@@ -140,13 +140,14 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
     }
   })
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.url !== GRAPHQL_PATH) return payload
-    reply.header('cache-control', GRAPHQL_CACHE_CONTROL)
-    reply.header('vary', mergeVary(reply.getHeader('vary'), GRAPHQL_VARY))
-    if (responseMediaType(request) === GRAPHQL_RESPONSE_JSON && String(reply.getHeader('content-type')).startsWith('application/json')) {
-      reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`)
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.routeOptions.url === GRAPHQL_PATH) {
+      reply.header('cache-control', GRAPHQL_CACHE_CONTROL)
+      reply.header('vary', mergeVary(reply.getHeader('vary'), GRAPHQL_VARY))
+      if (responseMediaType(request) === GRAPHQL_RESPONSE_JSON && String(reply.getHeader('content-type')).startsWith('application/json')) {
+        reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`)
+      }
     }
-    return payload
+    done(null, payload)
   })
 }, { name: 'graphql', dependencies: ['database', 'session', 'sentry'] })

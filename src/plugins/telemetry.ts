@@ -60,25 +60,27 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
     }
   })
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The hooks below take Fastify's callback (no promise and microtask per hook and request).
+  app.addHook('onRequest', (request, reply, done) => {
     const state = newRequestTelemetry()
     request.telemetry = state
     if (tracing !== undefined) state.span = state.requestSpan = tracing.startRequest(request.method, request.routeOptions.url, request.headers)
     reply.header('x-request-id', request.id)
+    done()
   })
 
   // The GraphQL outcome: the first error's extensions.code, set by src/graphql/error-formatter.ts
   // before the answer is serialized (covers refusals before execution too).
-  app.addHook('preSerialization', async (request, _reply, payload) => {
+  app.addHook('preSerialization', (request, _reply, payload, done) => {
     if (request.routeOptions.url === graphqlPath && payload !== null && typeof payload === 'object') {
       const errors = (payload as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors
       const code = errors?.[0]?.extensions?.code
       request.telemetry.outcome = errors === undefined || errors.length === 0 ? 'OK' : typeof code === 'string' ? code : 'GRAPHQL_ERROR'
     }
-    return payload
+    done(null, payload)
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const state = request.telemetry
     const route = request.routeOptions.url
     const status = reply.statusCode
@@ -101,6 +103,7 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
       operation: state.operation === undefined ? undefined : state.operation.slice(0, LOG_OPERATION_MAX),
       upstreamCalls: state.upstreamCalls
     }, 'request')
+    done()
   })
 
   if (metrics === undefined) return
