@@ -200,7 +200,7 @@ t.test('an accepted token is remembered until it expires or a minute has passed,
 })
 
 t.test('the memory of accepted tokens is bounded', async t => {
-  let now = Date.now()
+  const now = Date.now()
   const verifier = createJwtVerifier({ jwksUrl: undefined, secret: SECRET, issuer: ISSUER, audience: [AUDIENCE], userClaim: 'sub' }, { now: () => now, rememberedTokens: 2 })
   const tokens = await Promise.all(['a', 'b', 'c'].map(async sub => await signToken(SECRET, sub, { now })))
   for (const token of tokens) await verifier.verify(token)
