@@ -248,10 +248,10 @@ export function upstreamCalls (schema: GraphQLSchema, document: DocumentNode, va
  */
 export interface UpstreamCostOf {
   needsViewerListSizes: (document: DocumentNode) => boolean
-  upstreamCalls: (document: DocumentNode, variables: Variables, sizes: ViewerListSizes) => number
+  upstreamCalls: (schema: GraphQLSchema, document: DocumentNode, variables: Variables, sizes: ViewerListSizes) => number
 }
 
-export function upstreamCostOf (schema: GraphQLSchema): UpstreamCostOf {
+export function upstreamCostOf (): UpstreamCostOf {
   const facts = new WeakMap<DocumentNode, { sizes: boolean, variables: boolean, calls: number | null }>()
   const of = (document: DocumentNode): { sizes: boolean, variables: boolean, calls: number | null } => {
     let known = facts.get(document)
@@ -267,7 +267,7 @@ export function upstreamCostOf (schema: GraphQLSchema): UpstreamCostOf {
   }
   return {
     needsViewerListSizes: (document) => of(document).sizes,
-    upstreamCalls (document, variables, sizes) {
+    upstreamCalls (schema, document, variables, sizes) {
       const known = of(document)
       if (known.sizes || known.variables) return upstreamCalls(schema, document, variables, sizes)
       known.calls ??= upstreamCalls(schema, document, variables, sizes)

@@ -6,7 +6,7 @@ import { buildContext } from '../graphql/context.js'
 import { errorFormatter } from '../graphql/error-formatter.js'
 import { checkSite, PREFLIGHT_HEADERS, GRAPHQL_CACHE_CONTROL, GRAPHQL_RESPONSE_JSON, GRAPHQL_VARY, mergeVary, responseMediaType } from '../graphql/http.js'
 import { checkBeforeValidation, checkDocumentSize, checkTokens, knownOperationTypesRule, limitError, limitRules, type OperationLimits } from '../graphql/limits.js'
-import { upstreamCalls, upstreamCostOf, type ViewerListSizes } from '../graphql/upstream-cost.js'
+import { upstreamCostOf, type ViewerListSizes } from '../graphql/upstream-cost.js'
 import { badUserInput } from '../errors.js'
 import { loadPersistedQueries, PersistedQueryCache, persistedQueryProvider, type PersistedQueries } from '../graphql/persisted.js'
 import { resolvers } from '../graphql/resolvers/index.js'
@@ -118,8 +118,7 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
   })
   const rules = limitRules(limits)
   app.graphql.addHook('preValidation', async (schema, document) => { checkBeforeValidation(schema, document, limits, rules) })
-  const served = app.graphql.schema
-  const cost = upstreamCostOf(served)
+  const cost = upstreamCostOf()
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
     let sizes: ViewerListSizes = NO_SIZES
     if (cost.needsViewerListSizes(document)) {
@@ -132,9 +131,7 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
         organizationsPerConnection: Math.max(0, ...connections.map((c) => c.organizations.length))
       }
     }
-    const calls = schema === served
-      ? cost.upstreamCalls(document, variables as Record<string, unknown> | undefined, sizes)
-      : upstreamCalls(schema, document, variables as Record<string, unknown> | undefined, sizes)
+    const calls = cost.upstreamCalls(schema, document, variables as Record<string, unknown> | undefined, sizes)
     if (calls > limits.maxUpstreamCalls) {
       throw limitError('upstreamCalls', `The operation can make up to ${calls} calls to Sentry; the limit is ${limits.maxUpstreamCalls} (GRAPHQL_MAX_UPSTREAM_CALLS). Ask for fewer items (smaller \`first\`), fewer organizations, or fewer per-item fields such as latestEvent or events.`, limits.maxUpstreamCalls, calls)
     }

@@ -61,17 +61,17 @@ t.test('the cost multiplies per-item calls by the list sizes above them', async 
 })
 
 t.test('upstreamCostOf: per document, the same answers as upstreamCalls, remembered only where variables and viewer sizes cannot change them', async (t) => {
-  const cost = upstreamCostOf(schema)
+  const cost = upstreamCostOf()
   const fixed = parse('{ organization(slug: "a") { issues(first: 7) { nodes { latestEvent { id } } } } }')
   const withVariable = parse('query ($n: Int) { organization(slug: "a") { issues(first: $n) { nodes { latestEvent { id } } } } }')
   const viewerBound = parse(REPRO)
   for (let i = 0; i < 2; i++) {
-    t.equal(cost.upstreamCalls(fixed, undefined, SIZES), 8)
-    t.equal(cost.upstreamCalls(fixed, { n: 99 }, SIZES), 8, 'variables the document does not declare change nothing')
-    t.equal(cost.upstreamCalls(withVariable, { n: 10 }, SIZES), 11)
-    t.equal(cost.upstreamCalls(withVariable, { n: 60 }, SIZES), 61, 'the same document with other variables')
-    t.equal(cost.upstreamCalls(viewerBound, undefined, SIZES), 2 * 201)
-    t.equal(cost.upstreamCalls(viewerBound, undefined, { ...SIZES, organizations: 5 }), 5 * 201, 'the same document for a viewer with more organizations')
+    t.equal(cost.upstreamCalls(schema, fixed, undefined, SIZES), 8)
+    t.equal(cost.upstreamCalls(schema, fixed, { n: 99 }, SIZES), 8, 'variables the document does not declare change nothing')
+    t.equal(cost.upstreamCalls(schema, withVariable, { n: 10 }, SIZES), 11)
+    t.equal(cost.upstreamCalls(schema, withVariable, { n: 60 }, SIZES), 61, 'the same document with other variables')
+    t.equal(cost.upstreamCalls(schema, viewerBound, undefined, SIZES), 2 * 201)
+    t.equal(cost.upstreamCalls(schema, viewerBound, undefined, { ...SIZES, organizations: 5 }), 5 * 201, 'the same document for a viewer with more organizations')
   }
   t.ok(cost.needsViewerListSizes(viewerBound))
   t.notOk(cost.needsViewerListSizes(fixed))

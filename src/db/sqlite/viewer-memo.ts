@@ -28,11 +28,12 @@ export function createViewerMemo (sqlite: Database, max = REMEMBERED_VIEWERS): V
   const viewers = new Map<string, ViewerRecord>()
   return {
     viewer (userId, read) {
-      const now = stamp.get()
-      if (now === undefined || now[0] !== changes || now[1] !== version) {
+      // The statement has no FROM table of ours: it always answers one row.
+      const [nowChanges, nowVersion] = stamp.get() as [number, number]
+      if (nowChanges !== changes || nowVersion !== version) {
         viewers.clear()
-        changes = now?.[0] ?? -1
-        version = now?.[1] ?? -1
+        changes = nowChanges
+        version = nowVersion
       } else {
         const hit = viewers.get(userId)
         if (hit !== undefined) return hit
