@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import { BrowserLike } from '../test/helpers/browser-like.js'
 import { runConnect } from '../test/helpers/connect-flow.js'
-import { type Child, cpuMs, freePort, ROOT, startArgs, startNode, stopAll, waitForHttp } from './processes.js'
+import { type Child, cpuMs, freePort, ROOT, startCommand, startNode, stopAll, waitForHttp } from './processes.js'
 
 const [dirA, dirB, query = 'projects', slicesRaw = '8', requestsRaw = '400'] = process.argv.slice(2)
 if (dirA === undefined || dirB === undefined) throw new Error('usage: bench/ab.ts <dirA> <dirB> [query] [slices] [requests]')
@@ -55,7 +55,9 @@ async function main (): Promise<void> {
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.AB_LOG_LEVEL ?? 'info'
     }
-    const child = startNode(`gateway ${i}`, join(resolve(d as string), 'dist/server.js'), env, startArgs())
+    // Each checkout as its own `npm start` runs it.
+    const start = startCommand(resolve(d as string))
+    const child = startNode(`gateway ${i}`, start.entry, env, start.args)
     await waitForHttp(`${urls[i]}/healthz`, child)
     const browser = new BrowserLike()
     await runConnect(browser, urls[i] as string)

@@ -11,16 +11,21 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const ORPHAN_GUARD = new URL('./orphan-guard.mjs', import.meta.url).href
 
-/** `npm start`'s node arguments before the script (package.json: `node <args> dist/server.js`). */
+/** `npm start` as a checkout's package.json has it: `node <args> dist/<entry>.js`. */
+export function startCommand (root: string = ROOT): { args: string[], entry: string } {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const m = /^node (.*?)\s*(dist\/[\w.-]+\.js)$/.exec(pkg.scripts.start ?? '')
+  if (m === null) throw new Error(`package.json's start script is not "node … dist/<entry>.js": ${pkg.scripts.start}`)
+  return { args: (m[1] as string).split(/\s+/).filter(Boolean), entry: join(root, m[2] as string) }
+}
+
+/** `npm start`'s node arguments before the script. */
 export function startArgs (): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const m = /^node (.*?)\s*dist\/server\.js$/.exec(pkg.scripts.start ?? '')
-  if (m === null) throw new Error(`package.json's start script is not "node … dist/server.js": ${pkg.scripts.start}`)
-  return (m[1] as string).split(/\s+/).filter(Boolean)
+  return startCommand().args
 }
 
 /** The built entry point `npm start` runs. */
-export const BUILT_SERVER = join(ROOT, 'dist/server.js')
+export const BUILT_SERVER = startCommand().entry
 
 const CLK_TCK = (() => {
   const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })

@@ -4,7 +4,7 @@
  *
  * Processes (all on 127.0.0.1, all stopped at the end, on error too):
  *   emulator  src/emulator/main.ts, no latency, rate limit lifted
- *   gateway   the build as `npm start` runs it (node --enable-source-maps dist/server.js; built
+ *   gateway   the build as `npm start` runs it (node --enable-source-maps dist/server.bundle.js; built
  *             first), a temp SQLite database, the default LOG_LEVEL=info, NODE_ENV unset, with a
  *             session connected through the real OAuth flow over HTTP
  *   gateway-warn   the same at LOG_LEVEL=warn (same database and session)
@@ -417,7 +417,7 @@ async function main (): Promise<void> {
     // --- the build, as `npm ci` / `npm run build` makes it --------------------------------------
     execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     const nodeArgs = startArgs()
-    log(`built dist/; the gateway runs as npm start does: node ${nodeArgs.join(' ')} dist/server.js`)
+    log(`built dist/; the gateway runs as npm start does: node ${nodeArgs.join(' ')} ${relative(ROOT, BUILT_SERVER)}`)
 
     // --- processes ---------------------------------------------------------------------------
     const gatewayPort = await freePort()
@@ -770,7 +770,7 @@ async function main (): Promise<void> {
       loadAverageAtEnd: loadavg().map(r2),
       commit,
       settings: SETTINGS,
-      gatewayCommand: `node ${nodeArgs.join(' ')} dist/server.js`,
+      gatewayCommand: `node ${nodeArgs.join(' ')} ${relative(ROOT, BUILT_SERVER)}`,
       subjects: Object.fromEntries(subjects.map(t => [t.kind, t.label])),
       goals,
       startup,

@@ -99,7 +99,9 @@ export default fp(async function sentryOAuthPlugin (app: FastifyInstance, opts: 
   let loading: Promise<{ own: FastifyInstance, oauth2: SentryOAuth2 }> | undefined
   const load = async (): Promise<SentryOAuth2> => {
     loading ??= (async () => {
-      const { fastifyOauth2 } = await import('@fastify/oauth2')
+      // The default export: module.exports under Node's CommonJS interop and in the start bundle
+      // (scripts/build.mjs), where a CommonJS module loaded with import() has no named exports.
+      const { default: fastifyOauth2 } = await import('@fastify/oauth2')
       const own = Fastify({ logger: false })
       try {
         await own.register(fastifyOauth2, options)
