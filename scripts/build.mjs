@@ -10,28 +10,51 @@
 // `npm start` runs a second output, the start bundle: dist/server.bundle.js and its chunks
 // dist/server.bundle-*.js (the emulator, PostgreSQL, tracing, metrics, JWT and the OAuth client
 // stay behind `import()` in chunks of their own). It holds our code and most dependencies, so a
-// start reads a few files instead of resolving and reading ~1,000 modules (README "Benchmarks":
-// −20 % to /healthz). Its maps keep only our sources' mappings: a stack trace names src/*.ts lines,
+// start reads a few files instead of resolving and reading ~1,000 modules (README "Benchmarks"). Its maps keep only our sources' mappings: a stack trace names src/*.ts lines,
 // a dependency's frames name the bundle, and Node does not decode megabytes of mappings at start.
 // The chunks sit next to the per-file modules, so src/paths.ts CODE_ROOT is dist/ in both.
 // Usage: node scripts/build.mjs [outDir=dist]
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decode, encode } from '@jridgewell/sourcemap-codec'
 import { build } from 'esbuild'
 
 /**
- * Left out of the start bundle and loaded from node_modules as they are:
- * - better-sqlite3, sodium-native (through @fastify/secure-session), pg-native (pg's optional
- *   native client): native addons, found next to their package files;
- * - mercurius: serves GraphiQL's files from its own folder (`__dirname`), and with it the
- *   packages it loads (@fastify/static, graphql-jit);
- * - graphql: one instance for mercurius and our code (a second copy fails its `instanceof` checks);
- * - pino, pino-pretty, thread-stream: pino's transports start worker threads from their own files.
+ * Left out of the start bundle and loaded from node_modules as they are: native addons, found
+ * next to their package files (better-sqlite3; sodium-native, through @fastify/secure-session;
+ * pg-native, pg's optional native client), and pino with its transports' worker files.
  * https://esbuild.github.io/api/#external
  */
-export const BUNDLE_EXTERNAL = ['better-sqlite3', 'sodium-native', 'pg-native', 'mercurius', '@fastify/static', 'graphql-jit', 'graphql', 'pino', 'pino-pretty', 'thread-stream']
+export const BUNDLE_EXTERNAL = ['better-sqlite3', 'sodium-native', 'pg-native', 'pino', 'pino-pretty', 'thread-stream']
+
+/**
+ * A bundled CommonJS file that reads `__dirname` or `__filename` (mercurius serves GraphiQL's page
+ * from `__dirname/../static`; qlobber starts a worker on `__filename`) gets its own place in
+ * node_modules, found from the bundle's folder at run time, so the package still finds its files.
+ * https://esbuild.github.io/plugins/#on-load
+ */
+const ORIGINAL_PATHS = {
+  name: 'original-paths',
+  setup (b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, args => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!/\b__(?:dirname|filename)\b/.test(text)) return undefined
+      // Relative to the output folder, where every bundle file is.
+      const path = JSON.stringify(relative(out, args.path).split(sep).join('/'))
+      return { contents: `var __filename = __bundleOriginal(${path}), __dirname = __bundleDirname(__filename);\n${text}`, loader: 'js' }
+    })
+  }
+}
+
+/** The start bundle's first lines: require() for the CommonJS packages inside, and ORIGINAL_PATHS' helper. */
+const BUNDLE_BANNER = [
+  "import { createRequire as __createRequire } from 'node:module'",
+  "import { dirname as __bundleDirname } from 'node:path'",
+  "import { fileURLToPath as __bundleFileURLToPath } from 'node:url'",
+  'const require = __createRequire(import.meta.url)',
+  'const __bundleOriginal = path => __bundleFileURLToPath(new URL(path, import.meta.url))'
+].join('; ')
 
 /**
  * Drops every mapping into node_modules from the start bundle's maps, and a map (with its
@@ -101,8 +124,8 @@ try {
     target: 'node20',
     supported: { 'import-attributes': true },
     external: BUNDLE_EXTERNAL,
-    // The CommonJS packages in the bundle call require() for Node's modules and the externals.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [ORIGINAL_PATHS],
+    banner: { js: BUNDLE_BANNER },
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning'
