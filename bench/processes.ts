@@ -27,6 +27,9 @@ export function startArgs (): string[] {
 /** The built entry point `npm start` runs. */
 export const BUILT_SERVER = startCommand().entry
 
+/** The same server from the build's one-module-per-file output (scripts/build.mjs). */
+export const PER_FILE_SERVER = join(ROOT, 'dist/server.js')
+
 const CLK_TCK = (() => {
   const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })
   const n = Number(out.stdout?.trim())

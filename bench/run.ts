@@ -41,7 +41,7 @@ import pg from 'pg'
 import { BrowserLike } from '../test/helpers/browser-like.js'
 import { signToken } from '../test/helpers/jwks.js'
 import { runConnect } from '../test/helpers/connect-flow.js'
-import { BUILT_SERVER, cpuMs, expectExit, freePort, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
+import { BUILT_SERVER, cpuMs, expectExit, freePort, PER_FILE_SERVER, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
 import { memoryAfterGc } from './inspector.js'
 import { printProfileSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js'
 
@@ -693,7 +693,9 @@ async function main (): Promise<void> {
       mkdirSync(profDir)
       const port = await freePort()
       const url = `http://127.0.0.1:${port}`
-      const child = startNode(`gateway (profiling ${pq.name})`, BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`])
+      // The per-file build (the same code as the start bundle, one module per file): the profile
+      // then names packages and modules (bench/profile-summary.ts), not bundle chunks.
+      const child = startNode(`gateway (profiling ${pq.name})`, PER_FILE_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`])
       await waitForHttp(`${url}/healthz`, child)
       const o = gqlOpts(url, '/graphql', cookie)(pq)
       await load(o.url, o, { duration: SETTINGS.warmupSeconds, connections: SETTINGS.connections })
