@@ -55,7 +55,7 @@ export async function finishConnect (app: FastifyInstance, settings: ConnectSett
   }
 
   // One deadline for the whole callback: the code exchange and the organization listing.
-  const deadline = Deadline.after(config.requestTimeoutMs)
+  const deadline = Deadline.after(config.requestTimeoutMs, request.telemetry)
   // @fastify/oauth2 drove the redirect (state, PKCE); the exchange is Sentry's token endpoint
   // module (src/sentry/token-endpoint.ts), with its body cap and this request's deadline.
   const codeVerifier = request.cookies[verifierCookieName(config)]

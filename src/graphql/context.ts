@@ -25,7 +25,7 @@ export class RequestGateway {
   /** The request's one deadline: every Sentry call and wait of this request ends by it. */
   readonly deadline: Deadline
 
-  constructor (app: FastifyInstance, request: FastifyRequest, deadline: Deadline = Deadline.after(DEFAULT_REQUEST_TIMEOUT_MS)) {
+  constructor (app: FastifyInstance, request: FastifyRequest, deadline: Deadline = Deadline.after(DEFAULT_REQUEST_TIMEOUT_MS, request.telemetry)) {
     this.#app = app
     this.#request = request
     this.deadline = deadline
@@ -152,6 +152,6 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000
 export function buildContext (app: FastifyInstance, options: { requestTimeoutMs?: number } = {}) {
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<GatewayContext> => ({
-    gw: new RequestGateway(app, request, Deadline.after(timeoutMs))
+    gw: new RequestGateway(app, request, Deadline.after(timeoutMs, request.telemetry))
   })
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Agent, Dispatcher } from 'undici'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
+import type { RequestTelemetry } from '../telemetry/request-context.js'
 import { type Signals, noopSignals } from '../telemetry/signals.js'
 import { type TokenSource, authLayer, fixedTokenSource } from './auth.js'
 import { type SentryCaller, createCaller } from './caller.js'
@@ -119,16 +120,18 @@ export function createSentryGateway (options: SentryGatewayOptions): SentryGatew
     }
     const gate = new ConcurrencyGate()
     const windows = new RateWindows(now)
-    // The region lookup runs on SENTRY_URL through this connection's own gate, windows and tokens.
-    const control: SentryCaller = createCaller(pipeline({ gate, windows }, refresher.tokenSource(connectionId), null), {
-      sentryUrl, deadline: perCall
+    // The region lookup runs on SENTRY_URL through this connection's own gate, windows and tokens,
+    // counted on the request that started it.
+    const controlSend = pipeline({ gate, windows }, refresher.tokenSource(connectionId), null)
+    const control = (forRequest: RequestTelemetry | undefined): SentryCaller => createCaller(controlSend, {
+      sentryUrl, deadline: () => Deadline.after(config.upstreamRequestTimeoutMs, forRequest)
     })
     const routes = new RegionRoutes({
       sentryUrl,
       now,
       logger,
       loadStored: async () => (await store.getConnection(connectionId))?.organizations ?? [],
-      lookup: async (org) => (await getOrganization(control, org, 'control')).links?.regionUrl ?? null
+      lookup: async (org, forRequest) => (await getOrganization(control(forRequest), org, 'control')).links?.regionUrl ?? null
     })
     const state: ConnectionState = { gate, windows, routes }
     states.set(connectionId, state)

@@ -1,3 +1,4 @@
+import type { RequestTelemetry } from '../telemetry/request-context.js'
 import type { Layer } from './pipeline.js'
 import { TransportError } from './transport.js'
 
@@ -9,8 +10,8 @@ import { TransportError } from './transport.js'
  */
 
 export interface RegionResolver {
-  /** The base URL for an organization's calls (its region, or SENTRY_URL). */
-  baseUrlFor (org: string): Promise<string>
+  /** The base URL for an organization's calls (its region, or SENTRY_URL); a lookup is counted on `forRequest`. */
+  baseUrlFor (org: string, forRequest?: RequestTelemetry): Promise<string>
   /** `baseUrl` could not be reached for `org`. */
   failed (org: string, baseUrl: string): void
 }
@@ -19,7 +20,7 @@ export function regionLayer (sentryUrl: string, routes: RegionResolver | null): 
   return (next) => async (request) => {
     const org = request.org
     if (org === undefined || routes === null) return await next({ ...request, baseUrl: sentryUrl })
-    const base = await routes.baseUrlFor(org)
+    const base = await routes.baseUrlFor(org, request.deadline.telemetry)
     if (base === sentryUrl) return await next({ ...request, baseUrl: sentryUrl })
     try {
       return await next({ ...request, baseUrl: base, canFallBack: true })

@@ -1,5 +1,6 @@
 import type { OrganizationRecord } from '../db/store.js'
 import { isGatewayError } from '../errors.js'
+import type { RequestTelemetry } from '../telemetry/request-context.js'
 import type { Logger } from './transport.js'
 
 /**
@@ -46,8 +47,11 @@ export interface RegionRoutesOptions {
   now: () => number
   /** The connection's stored organizations (seed); called once. */
   loadStored: () => Promise<OrganizationRecord[]>
-  /** GET /api/0/organizations/{org}/ on SENTRY_URL → links.regionUrl. */
-  lookup: (org: string) => Promise<string | null>
+  /**
+   * GET /api/0/organizations/{org}/ on SENTRY_URL → links.regionUrl; counted on `forRequest`,
+   * the request whose call started the lookup, when there is one.
+   */
+  lookup: (org: string, forRequest: RequestTelemetry | undefined) => Promise<string | null>
   logger?: Logger
 }
 
@@ -59,7 +63,7 @@ export class RegionRoutes {
 
   constructor (private readonly options: RegionRoutesOptions) {}
 
-  async baseUrlFor (org: string): Promise<string> {
+  async baseUrlFor (org: string, forRequest?: RequestTelemetry): Promise<string> {
     const key = org.toLowerCase()
     const hit = this.cached(key)
     if (hit !== null) return hit
@@ -69,7 +73,7 @@ export class RegionRoutes {
     if (seededHit !== null) return seededHit
     let lookup = this.lookups.get(key)
     if (lookup === undefined) {
-      lookup = this.resolve(org, key).finally(() => this.lookups.delete(key))
+      lookup = this.resolve(org, key, forRequest).finally(() => this.lookups.delete(key))
       this.lookups.set(key, lookup)
     }
     return await lookup
@@ -123,9 +127,9 @@ export class RegionRoutes {
     }
   }
 
-  private async resolve (org: string, key: string): Promise<string> {
+  private async resolve (org: string, key: string, forRequest: RequestTelemetry | undefined): Promise<string> {
     try {
-      const url = acceptableRegionUrl(await this.options.lookup(org), this.options.sentryUrl)
+      const url = acceptableRegionUrl(await this.options.lookup(org, forRequest), this.options.sentryUrl)
       if (url !== null) {
         this.set(key, url, RESOLVED_TTL_MS)
         return url

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import type { Config } from '../config.js'
 import type { NewTokens } from '../db/store.js'
 import { rateLimited, upstreamError, upstreamTimeout } from '../errors.js'
+import type { RequestTelemetry } from '../telemetry/request-context.js'
 import type { Signals } from '../telemetry/signals.js'
 import { Deadline } from './deadline.js'
 import type { UpstreamResponse } from './pipeline.js'
@@ -150,8 +151,11 @@ export interface TokenEndpoint {
    * readTokenResponse); throws TokenExchangeError with the failure in words.
    */
   exchangeCode (input: CodeExchange, deadline: Deadline): Promise<Record<string, unknown>>
-  /** grant_type=refresh_token. Throws InvalidGrantError, or a GatewayError for anything else. */
-  refresh (refreshToken: string, deadline?: Deadline): Promise<NewTokens>
+  /**
+   * grant_type=refresh_token. Throws InvalidGrantError, or a GatewayError for anything else.
+   * Without a deadline, one of SENTRY_REQUEST_TIMEOUT_MS, counted on `forRequest` when given.
+   */
+  refresh (refreshToken: string, deadline?: Deadline, forRequest?: RequestTelemetry): Promise<NewTokens>
 }
 
 export interface TokenEndpointOptions {
@@ -224,7 +228,8 @@ export function createTokenEndpoint (options: TokenEndpointOptions): TokenEndpoi
       return normalizeTokenJson(body, now())
     },
 
-    async refresh (refreshToken, deadline = Deadline.after(config.upstreamRequestTimeoutMs)) {
+    async refresh (refreshToken, given, forRequest) {
+      const deadline = given ?? Deadline.after(config.upstreamRequestTimeoutMs, forRequest)
       // Credentials in the form body (works on old and new Sentry); never `scope` (docs/sentry.md §2).
       const form = { grant_type: 'refresh_token', refresh_token: refreshToken, ...credentials() }
       let res: UpstreamResponse

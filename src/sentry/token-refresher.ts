@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AccessTokenRecord, Store, TokenRecord } from '../db/store.js'
 import { GatewayError, isGatewayError, reconnectRequired, upstreamTimeout } from '../errors.js'
+import type { RequestTelemetry } from '../telemetry/request-context.js'
 import { type RefreshOutcome, type Signals, noopSignals } from '../telemetry/signals.js'
 import type { AccessToken, TokenSource } from './auth.js'
 import type { Deadline } from './deadline.js'
@@ -112,7 +113,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
   }
 
   /** The refresh POST itself, under the lease, for the row at `row.version`. */
-  async function rotate (connectionId: string, row: TokenRecord): Promise<AccessTokenRecord> {
+  async function rotate (connectionId: string, row: TokenRecord, forRequest: RequestTelemetry | undefined): Promise<AccessTokenRecord> {
     if (row.refreshToken === null) {
       if (!isExpired(row)) return row
       if (await store.markRevoked(connectionId, REVOKED_NO_REFRESH_TOKEN, row.version)) {
@@ -125,7 +126,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     try {
       let tokens
       try {
-        tokens = await endpoint.refresh(row.refreshToken)
+        tokens = await endpoint.refresh(row.refreshToken, undefined, forRequest)
       } catch (err) {
         if (!(err instanceof InvalidGrantError)) throw err
         // Another process may have rotated the pair (its lease expired, or an older gateway
@@ -169,7 +170,8 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     }
   }
 
-  async function refreshUnderLease (connectionId: string, staleVersion: number): Promise<AccessTokenRecord> {
+  /** `forRequest`: the request that started the refresh (its POST is counted on it). */
+  async function refreshUnderLease (connectionId: string, staleVersion: number, forRequest: RequestTelemetry | undefined): Promise<AccessTokenRecord> {
     // Real time, not the injectable clock: this bounds an actual wait.
     const giveUpAt = Date.now() + maxLeaseWaitMs
     let waitingSince: number | null = null
@@ -189,7 +191,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
           // Another process may have refreshed and released between our read and our lease.
           const fresh = await readBoth(connectionId)
           if (fresh.version !== staleVersion) return fresh
-          return await renewingLease(connectionId, async () => await rotate(connectionId, fresh))
+          return await renewingLease(connectionId, async () => await rotate(connectionId, fresh, forRequest))
         } finally {
           await store.releaseRefreshLease(connectionId, owner).catch(() => {})
         }
@@ -203,14 +205,14 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     }
   }
 
-  function refresh (connectionId: string, staleVersion: number): Promise<AccessTokenRecord> {
+  function refresh (connectionId: string, staleVersion: number, forRequest?: RequestTelemetry): Promise<AccessTokenRecord> {
     const running = inflight.get(connectionId)
     if (running !== undefined) {
       if (running.version >= staleVersion) return running.promise
       // A refresh of an older row is finishing: let it land, then look again.
-      return running.promise.catch(() => null).then(async () => await refresh(connectionId, staleVersion))
+      return running.promise.catch(() => null).then(async () => await refresh(connectionId, staleVersion, forRequest))
     }
-    const promise = refreshUnderLease(connectionId, staleVersion).finally(() => {
+    const promise = refreshUnderLease(connectionId, staleVersion, forRequest).finally(() => {
       if (inflight.get(connectionId)?.promise === promise) inflight.delete(connectionId)
     })
     inflight.set(connectionId, { version: staleVersion, promise })
@@ -221,7 +223,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     let row = primed?.() ?? await readRow(connectionId)
     if (expiresWithinWindow(row)) {
       try {
-        const refreshing = refresh(connectionId, row.version)
+        const refreshing = refresh(connectionId, row.version, deadline?.telemetry)
         row = deadline === undefined ? await refreshing : await deadline.race(refreshing)
       } catch (err) {
         // Refreshing early failed for a passing reason: the current token still works until it expires.
@@ -234,7 +236,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
   }
 
   async function afterUnauthorized (connectionId: string, used: AccessToken, deadline?: Deadline): Promise<void> {
-    const refreshing = refresh(connectionId, used.version)
+    const refreshing = refresh(connectionId, used.version, deadline?.telemetry)
     await (deadline === undefined ? refreshing : deadline.race(refreshing))
   }
 

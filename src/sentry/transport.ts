@@ -140,7 +140,7 @@ export function createTransport (options: TransportOptions): Send {
   return async function transport (request: UpstreamRequest): Promise<UpstreamResponse> {
     request.deadline.check()
     const { origin, prefix, host } = splitBase(request.baseUrl, bases)
-    const span = signals.upstreamCall({ method: request.method, pathTemplate: request.template, region: host, attempt: request.attempt ?? 1 })
+    const span = signals.upstreamCall({ method: request.method, pathTemplate: request.template, region: host, attempt: request.attempt ?? 1, request: request.deadline.telemetry })
     const headers = Object.keys(span.headers).length === 0 ? request.headers : { ...request.headers, ...span.headers }
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), Math.min(requestTimeoutMs, request.deadline.remaining()))

@@ -8,7 +8,9 @@ import type { Tracing } from './tracing.js'
 /**
  * The app's telemetry: Prometheus metrics when METRICS_TOKEN or METRICS_PORT is set, OpenTelemetry
  * tracing when an OTLP endpoint is set, and always the per-request upstream-call count that the
- * access log reports. `signals` is what the Sentry pipeline calls (signals.ts).
+ * access log reports. `signals` is what the Sentry pipeline calls (signals.ts). `requestContext`
+ * (an AsyncLocalStorage) is entered per request only when tracing is on: spans find their parent
+ * through it; the upstream-call count comes with each call (UpstreamCallInfo.request).
  */
 export interface Telemetry {
   readonly signals: Signals
@@ -37,7 +39,7 @@ export async function createTelemetry (config: Config, options: TelemetryOptions
     ? undefined
     : (await import('./tracing.js')).createTracing({ config: t, requestContext, version: options.version })
   return {
-    signals: combineSignals(requestContext, metrics?.signals, tracing?.signals),
+    signals: combineSignals(metrics?.signals, tracing?.signals),
     requestContext,
     metrics,
     tracing,
@@ -49,23 +51,24 @@ export async function createTelemetry (config: Config, options: TelemetryOptions
 
 const noopUpstreamSpan = noopSignals.upstreamCall({ method: 'GET', pathTemplate: '/', region: '', attempt: 1 })
 
-/** Counts upstream calls per request, and fans each signal out to metrics and tracing when on. */
-export function combineSignals (requestContext: RequestContext, metrics: Signals | undefined, tracing: Signals | undefined): Signals {
+/**
+ * Counts upstream calls on the request each is made for, and fans each signal out to metrics and
+ * tracing when on.
+ */
+export function combineSignals (metrics: Signals | undefined, tracing: Signals | undefined): Signals {
   const parts = [metrics, tracing].filter((s): s is Signals => s !== undefined)
   if (parts.length === 0) {
     return {
       ...noopSignals,
-      upstreamCall () {
-        const state = requestContext.getStore()
-        if (state !== undefined) state.upstreamCalls++
+      upstreamCall (info) {
+        if (info.request !== undefined) info.request.upstreamCalls++
         return noopUpstreamSpan
       }
     }
   }
   return {
     upstreamCall (info) {
-      const state = requestContext.getStore()
-      if (state !== undefined) state.upstreamCalls++
+      if (info.request !== undefined) info.request.upstreamCalls++
       const spans: UpstreamCallSpan[] = parts.map(p => p.upstreamCall(info))
       let headers: Readonly<Record<string, string>> = {}
       for (const s of spans) if (Object.keys(s.headers).length > 0) headers = { ...headers, ...s.headers }

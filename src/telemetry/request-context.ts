@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 
 /**
- * What the telemetry knows about one HTTP request while it runs. The request's handler runs
- * inside `requestContext.run(state, …)` (src/plugins/telemetry.ts), so the Sentry pipeline's
- * Signals calls, which carry no request, find the request they belong to.
+ * What the telemetry knows about one HTTP request while it runs (`request.telemetry`). The
+ * Sentry pipeline's calls carry it on their deadline (src/sentry/deadline.ts), so each exchange is
+ * counted on the request it is made for. With tracing on, the request's handler also runs inside
+ * `requestContext.run(state, …)` (src/plugins/telemetry.ts): spans started where no request is
+ * passed (a refresh, a lease wait) find the request's span there.
  */
 export interface RequestTelemetry {
   /** Upstream Sentry exchanges this request made (each attempt counts). */

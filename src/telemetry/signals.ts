@@ -7,6 +7,7 @@
  * *template* from openapi.json (never a filled path), a region *host*, a status code, an
  * error code from errors.ts. Never a token, a user, an organization slug or free text.
  */
+import type { RequestTelemetry } from './request-context.js'
 
 /** One HTTP exchange with Sentry (one attempt: a retried call reports each attempt). */
 export interface UpstreamCallInfo {
@@ -17,6 +18,8 @@ export interface UpstreamCallInfo {
   region: string
   /** 1 for the first try. */
   attempt: number
+  /** The HTTP request the exchange is made for (its deadline's), when there is one. */
+  request?: RequestTelemetry
 }
 
 /** How one upstream exchange ended: an HTTP status, or a transport failure (status null). */

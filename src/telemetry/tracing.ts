@@ -59,8 +59,9 @@ export function createTracing (options: TracingOptions): Tracing {
   })
   const tracer = provider.getTracer('sentry-graphql-gateway', options.version)
 
-  const activeContext = (): Context => {
-    const span = requestContext.getStore()?.span as Span | undefined
+  /** The span new spans hang under: the request's (the one an upstream call names, or the current one). */
+  const activeContext = (request = requestContext.getStore()): Context => {
+    const span = request?.span as Span | undefined
     return span === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, span)
   }
 
@@ -72,7 +73,7 @@ export function createTracing (options: TracingOptions): Tracing {
         'server.address': info.region
       }
       if (info.attempt > 1) attributes['http.request.resend_count'] = info.attempt - 1
-      const span = tracer.startSpan(`${info.method} ${info.pathTemplate}`, { kind: SpanKind.CLIENT, attributes }, activeContext())
+      const span = tracer.startSpan(`${info.method} ${info.pathTemplate}`, { kind: SpanKind.CLIENT, attributes }, activeContext(info.request))
       const headers: Record<string, string> = {}
       propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, defaultTextMapSetter)
       return {

@@ -134,6 +134,23 @@ t.test('operation names are bounded: the allow-list, then the first N, then __ot
   t.same(ops, { Op0: 1, Op1: 1, Op2: 1, __other: 3, Organizations: 1, __anonymous: 1 })
 })
 
+t.test('the access log counts the exchanges a request started: the refresh and the region lookup it waited for', async t => {
+  const { lines, logger } = captureLogs()
+  const testApp = await buildTestApp(t, { deps: { logger } })
+  const { app, emulator } = testApp
+  // The stored token has expired and acme is stored without its region: the first request
+  // refreshes the pair and looks up acme's region before it lists the issues.
+  const viewer = await connectViewer(testApp, { storedExpiresAt: new Date(Date.now() - 1000), organizations: [{ orgId: '4505138082234368', slug: 'acme', name: 'Acme Corp', regionUrl: '' }] })
+  await resetCounters(emulator)
+  lines.length = 0
+  const res = await gql(app, ISSUES, { cookie: viewer.cookie, variables: { slug: 'acme' }, headers: { 'x-request-id': 'req-refresh' } })
+  t.equal(JSON.stringify(res.body.errors), undefined)
+  const seen = await counters(emulator)
+  t.equal(seen.refreshes, 1, 'one refresh')
+  t.equal(seen.byRoute['GET /api/0/organizations/{organization_id_or_slug}/'], 1, 'one region lookup')
+  t.match(lines.filter(l => l.reqId === 'req-refresh'), [{ msg: 'request', upstreamCalls: seen.apiRequests + seen.refreshes }])
+})
+
 t.test('one access-log line per request, with x-request-id honoured and echoed', async t => {
   const { lines, logger } = captureLogs()
   const testApp = await buildTestApp(t, { deps: { logger } })

@@ -62,16 +62,13 @@ t.test('no ACTIVE expiry reads as 0', async t => {
   t.equal(sum(s, 'gateway_token_soonest_expiry_seconds'), 0)
 })
 
-t.test('combined signals count upstream calls per request, with or without metrics and tracing', async t => {
-  const ctx = createRequestContext()
-  const bare = combineSignals(ctx, undefined, undefined)
+t.test('combined signals count upstream calls on the request each names, with or without metrics and tracing', async t => {
+  const bare = combineSignals(undefined, undefined)
   const state = newRequestTelemetry()
-  ctx.run(state, () => {
-    bare.upstreamCall({ method: 'GET', pathTemplate: '/x/', region: 'h', attempt: 1 }).end({ status: 200 })
-    bare.refresh().end('ok')
-  })
+  bare.upstreamCall({ method: 'GET', pathTemplate: '/x/', region: 'h', attempt: 1, request: state }).end({ status: 200 })
+  bare.refresh().end('ok')
   bare.upstreamCall({ method: 'GET', pathTemplate: '/x/', region: 'h', attempt: 1 }).end({ status: 200 })
-  t.equal(state.upstreamCalls, 1, 'only calls inside the request count')
+  t.equal(state.upstreamCalls, 1, 'only calls made for the request count')
 
   // A tracing part is any Signals; its headers reach the upstream request.
   const seen: string[] = []
@@ -84,18 +81,16 @@ t.test('combined signals count upstream calls per request, with or without metri
     leaseWait: () => { seen.push('lease') }
   }
   const metrics = createMetrics({ store, processMetrics: false })
-  const both = combineSignals(ctx, metrics.signals, fake)
+  const both = combineSignals(metrics.signals, fake)
   const s2 = newRequestTelemetry()
-  ctx.run(s2, () => {
-    const span = both.upstreamCall({ method: 'GET', pathTemplate: '/x/', region: 'h', attempt: 1 })
-    t.same(span.headers, { traceparent: 'tp' })
-    span.end({ status: 200 })
-    both.upstreamRetry({ method: 'GET', pathTemplate: '/x/' })
-    both.upstreamRateLimited({ method: 'GET', pathTemplate: '/x/' })
-    both.rateLimitWait(1)
-    both.leaseWait(1)
-    both.refresh().end('ok')
-  })
+  const span = both.upstreamCall({ method: 'GET', pathTemplate: '/x/', region: 'h', attempt: 1, request: s2 })
+  t.same(span.headers, { traceparent: 'tp' })
+  span.end({ status: 200 })
+  both.upstreamRetry({ method: 'GET', pathTemplate: '/x/' })
+  both.upstreamRateLimited({ method: 'GET', pathTemplate: '/x/' })
+  both.rateLimitWait(1)
+  both.leaseWait(1)
+  both.refresh().end('ok')
   t.equal(s2.upstreamCalls, 1)
   t.same(seen, ['end', 'retry', '429', 'wait', 'lease', 'refresh'])
 })
