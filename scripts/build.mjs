@@ -9,10 +9,11 @@
 //
 // `npm start` runs a second output, the start bundle: dist/server.bundle.js and its chunks
 // dist/server.bundle-*.js (the emulator, PostgreSQL, tracing, metrics, JWT and the OAuth client
-// stay behind `import()` in chunks of their own). It holds our code and most dependencies, so a
-// start reads a few files instead of resolving and reading ~1,000 modules (README "Benchmarks"). Its maps keep only our sources' mappings: a stack trace names src/*.ts lines,
-// a dependency's frames name the bundle, and Node does not decode megabytes of mappings at start.
-// The chunks sit next to the per-file modules, so src/paths.ts CODE_ROOT is dist/ in both.
+// stay behind `import()` in chunks of their own). It holds our code and its dependencies but
+// BUNDLE_EXTERNAL, so a start reads a few files instead of resolving and reading ~1,000 modules
+// (README "Benchmarks"). Its maps keep only our sources' mappings: a stack trace names src/*.ts
+// lines, a dependency's frames name the bundle, and Node does not decode megabytes of mappings
+// at start. The chunks sit next to the per-file modules, so src/paths.ts CODE_ROOT is dist/ in both.
 // Usage: node scripts/build.mjs [outDir=dist]
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
@@ -26,7 +27,7 @@ import { build } from 'esbuild'
  * pg-native, pg's optional native client), and pino with its transports' worker files.
  * https://esbuild.github.io/api/#external
  */
-export const BUNDLE_EXTERNAL = ['better-sqlite3', 'sodium-native', 'pg-native', 'pino', 'pino-pretty', 'thread-stream']
+const BUNDLE_EXTERNAL = ['better-sqlite3', 'sodium-native', 'pg-native', 'pino', 'pino-pretty', 'thread-stream']
 
 /**
  * A bundled CommonJS file that reads `__dirname` or `__filename` (mercurius serves GraphiQL's page
@@ -34,20 +35,22 @@ export const BUNDLE_EXTERNAL = ['better-sqlite3', 'sodium-native', 'pg-native', 
  * node_modules, found from the bundle's folder at run time, so the package still finds its files.
  * https://esbuild.github.io/plugins/#on-load
  */
-const ORIGINAL_PATHS = {
-  name: 'original-paths',
-  setup (b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, args => {
-      const text = readFileSync(args.path, 'utf8')
-      if (!/\b__(?:dirname|filename)\b/.test(text)) return undefined
-      // Relative to the output folder, where every bundle file is.
-      const path = JSON.stringify(relative(out, args.path).split(sep).join('/'))
-      return { contents: `var __filename = __bundleOriginal(${path}), __dirname = __bundleDirname(__filename);\n${text}`, loader: 'js' }
-    })
+function originalPaths (outDir) {
+  return {
+    name: 'original-paths',
+    setup (b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, args => {
+        const text = readFileSync(args.path, 'utf8')
+        if (!/\b__(?:dirname|filename)\b/.test(text)) return undefined
+        // Relative to the output folder, where every bundle file is.
+        const path = JSON.stringify(relative(outDir, args.path).split(sep).join('/'))
+        return { contents: `var __filename = __bundleOriginal(${path}), __dirname = __bundleDirname(__filename);\n${text}`, loader: 'js' }
+      })
+    }
   }
 }
 
-/** The start bundle's first lines: require() for the CommonJS packages inside, and ORIGINAL_PATHS' helper. */
+/** The start bundle's first lines: require() for the CommonJS packages inside, and originalPaths' helper. */
 const BUNDLE_BANNER = [
   "import { createRequire as __createRequire } from 'node:module'",
   "import { dirname as __bundleDirname } from 'node:path'",
@@ -124,7 +127,7 @@ try {
     target: 'node20',
     supported: { 'import-attributes': true },
     external: BUNDLE_EXTERNAL,
-    plugins: [ORIGINAL_PATHS],
+    plugins: [originalPaths(tmp)],
     banner: { js: BUNDLE_BANNER },
     sourcemap: 'linked',
     sourcesContent: false,

@@ -18,7 +18,10 @@ export interface UpstreamCallInfo {
   region: string
   /** 1 for the first try. */
   attempt: number
-  /** The HTTP request the exchange is made for (its deadline's), when there is one. */
+  /**
+   * The HTTP request the exchange is made for (its deadline's), when there is one: its counter
+   * is incremented and tracing hangs the span under the request's; never a label or attribute.
+   */
   request?: RequestTelemetry
 }
 
