@@ -129,6 +129,12 @@ try {
     external: BUNDLE_EXTERNAL,
     plugins: [originalPaths(tmp)],
     banner: { js: BUNDLE_BANNER },
+    // V8 keeps every loaded script's source text for the life of the process (lazy compilation,
+    // Function.prototype.toString): whitespace and syntax minification take the loaded sources from
+    // ~11 to ~5 MB of heap and starts ~8 % faster. Identifiers keep their names (stack traces and
+    // function names stay readable); our own code maps back to src/ through the source maps.
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning'

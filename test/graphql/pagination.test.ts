@@ -79,10 +79,13 @@ t.test('cursors are opaque, validated, and map Sentry pages to Relay connections
   const page = { items: [1, 2, 3], nextCursor: 'n', prevCursor: null }
   const conn = toConnection(page, pageRequest({ first: 2 }), (n) => n * 10)
   t.same(conn.nodes, [10, 20])
+  t.same(conn.edges.map(e => [e.cursor, e.node]), [[encodeCursor(null, 1), 10], [encodeCursor(null, 2), 20]], 'each edge\'s cursor resumes after it')
+  t.same(JSON.parse(JSON.stringify(conn.edges)), [{ cursor: encodeCursor(null, 1), node: 10 }, { cursor: encodeCursor(null, 2), node: 20 }], 'an edge serializes as { cursor, node }')
   t.same(conn.pageInfo, { hasNextPage: true, hasPreviousPage: false, startCursor: encodeCursor(null, 1), endCursor: encodeCursor(null, 2) })
   const rest = toConnection(page, pageRequest({ first: 5, after: encodeCursor(null, 2) }), (n) => n)
   t.same(rest.nodes, [3])
   t.equal(rest.pageInfo.endCursor, encodeCursor('n', 0), 'the last edge of a Sentry page carries Sentry\'s next cursor')
+  t.equal(rest.edges[0]?.cursor, encodeCursor('n', 0))
   const last = toConnection({ items: [1], nextCursor: null, prevCursor: 'p' }, pageRequest({}), (n) => n)
   t.same(last.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: encodeCursor(null, 1), endCursor: encodeCursor(null, 1) })
 })
