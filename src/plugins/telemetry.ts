@@ -85,6 +85,14 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
     done(null, payload)
   })
 
+  // The access line holds only values this plugin puts there (method, route pattern, status,
+  // numbers, the operation's name): no key under a redacted path of src/logger.ts, and no nested
+  // object a wildcard path could reach. pino's redaction with wildcard paths clones and checks
+  // every key of every line: ~12 µs a line on this machine against ~0.7 µs without (pino 10).
+  // So this one line goes through a child without redaction paths; every other line keeps them.
+  // `reqId` is what Fastify's request logger binds (its default requestIdLogLabel).
+  const accessLog = app.log.child({}, { redact: { paths: [] } })
+
   app.addHook('onResponse', (request, reply, done) => {
     const state = request.telemetry
     const route = request.routeOptions.url
@@ -100,7 +108,8 @@ export default fp(async function telemetryPlugin (app: FastifyInstance, opts: Te
       if (state.operationSpan !== undefined) tracing.endOperation(state.operationSpan as Span, state.outcome ?? `HTTP_${status}`)
       tracing.endRequest(state.requestSpan as Span, status, request.id)
     }
-    request.log.info({
+    accessLog.info({
+      reqId: request.id,
       method: request.method,
       route: route ?? null,
       status,

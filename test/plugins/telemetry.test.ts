@@ -10,6 +10,7 @@ import { buildTestApp } from '../helpers/app.js'
 import { connectViewer, gql } from '../helpers/graphql.js'
 import { by, parseMetrics, sum } from '../helpers/prometheus.js'
 import { control, counters, resetCounters } from '../helpers/emulator.js'
+import { loggerOptions } from '../../src/logger.js'
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef'
 
@@ -31,7 +32,8 @@ function captureLogs (): { lines: Array<Record<string, any>>, logger: Record<str
       cb()
     }
   })
-  return { lines, logger: { level: 'info', stream } }
+  // The production logger's options (redaction, serializers), written to this stream.
+  return { lines, logger: { ...loggerOptions('info'), stream } }
 }
 
 t.test('GET /metrics is not served without METRICS_TOKEN, and refuses a missing or wrong token', async t => {
@@ -191,6 +193,12 @@ t.test('one access-log line per request, with x-request-id honoured and echoed',
   lines.length = 0
   await app.inject({ method: 'GET', url: '/nowhere' })
   t.match(lines, [{ route: null, status: 404, msg: 'request' }])
+
+  // The access line skips redaction (nothing of it is under a redacted path); other lines keep it.
+  lines.length = 0
+  app.log.info({ session: { token: 'secret-one' }, refresh_token: 'secret-two' }, 'probe')
+  t.match(lines, [{ msg: 'probe', session: { token: '[redacted]' }, refresh_token: '[redacted]' }])
+  t.notMatch(JSON.stringify(lines), /secret-/, 'the app logger still redacts after the access logger was made')
 })
 
 t.test('METRICS_PORT serves /metrics on 127.0.0.1 without a token', async t => {
