@@ -185,3 +185,29 @@ t.test('transport errors: timeouts, never-sent connect failures, resets, others'
   t.same(kind({ code: 'weird code with spaces' }), ['other', 'UNKNOWN', false, 'UPSTREAM_ERROR'], 'odd codes are not logged')
   t.same(kind('a string'), ['other', 'UNKNOWN', false, 'UPSTREAM_ERROR'])
 })
+
+t.test('an exchange\'s own timeout ends a stalled answer, before and after its headers, and a deadline shorter than it wins', async t => {
+  // The agent's header and body timeouts are far away: only the transport's own abort can end these.
+  const { Agent } = await import('undici')
+  const agent = new Agent({ headersTimeout: 60_000, bodyTimeout: 60_000 })
+  const open: ServerResponse[] = []
+  t.teardown(async () => { for (const res of open) res.destroy(); await agent.destroy() })
+  const url = await fakeSentry(t, (req, _body, res) => {
+    open.push(res)
+    if (req.url?.startsWith('/after-headers') === true) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('[{"id":')
+    }
+    // …and nothing more.
+  })
+  const transport = createTransport({ dispatcher: agent, requestTimeoutMs: 300 })
+  const send = async (path: string, deadline = Deadline.after(60_000)) => await transport({
+    method: 'GET', template: path, pathAndQuery: path, baseUrl: url, headers: {}, deadline
+  }).then(() => 'answered', (err: unknown) => err)
+  for (const path of ['/before-headers/', '/after-headers/']) {
+    t.match(await send(path), { kind: 'timeout', errorCode: 'REQUEST_TIMEOUT' }, path)
+  }
+  t.match(await send('/before-headers/again', Deadline.after(100)), { kind: 'timeout', errorCode: 'REQUEST_TIMEOUT' }, 'the deadline, when nearer, bounds the exchange')
+  t.match(await send('/before-headers/late', Deadline.after(0)), { code: 'UPSTREAM_TIMEOUT' }, 'a deadline already passed sends nothing')
+  t.equal(open.filter(r => r.req.url === '/before-headers/late').length, 0)
+})
