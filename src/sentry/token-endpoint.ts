@@ -155,7 +155,14 @@ export interface TokenEndpoint {
    * grant_type=refresh_token. Throws InvalidGrantError, or a GatewayError for anything else.
    * Without a deadline, one of SENTRY_REQUEST_TIMEOUT_MS, counted on `forRequest` when given.
    */
-  refresh (refreshToken: string, deadline?: Deadline, forRequest?: RequestTelemetry): Promise<NewTokens>
+  refresh (refreshToken: string, options?: RefreshOptions): Promise<NewTokens>
+}
+
+export interface RefreshOptions {
+  /** The exchange's deadline; by default SENTRY_REQUEST_TIMEOUT_MS from now. */
+  deadline?: Deadline
+  /** The request the refresh is made for: its access log counts the POST. */
+  forRequest?: RequestTelemetry
 }
 
 export interface TokenEndpointOptions {
@@ -228,8 +235,8 @@ export function createTokenEndpoint (options: TokenEndpointOptions): TokenEndpoi
       return normalizeTokenJson(body, now())
     },
 
-    async refresh (refreshToken, given, forRequest) {
-      const deadline = given ?? Deadline.after(config.upstreamRequestTimeoutMs, forRequest)
+    async refresh (refreshToken, options = {}) {
+      const deadline = options.deadline ?? Deadline.after(config.upstreamRequestTimeoutMs, options.forRequest)
       // Credentials in the form body (works on old and new Sentry); never `scope` (docs/sentry.md §2).
       const form = { grant_type: 'refresh_token', refresh_token: refreshToken, ...credentials() }
       let res: UpstreamResponse

@@ -126,7 +126,7 @@ export function createTokenRefresher (options: TokenRefresherOptions): TokenRefr
     try {
       let tokens
       try {
-        tokens = await endpoint.refresh(row.refreshToken, undefined, forRequest)
+        tokens = await endpoint.refresh(row.refreshToken, { forRequest })
       } catch (err) {
         if (!(err instanceof InvalidGrantError)) throw err
         // Another process may have rotated the pair (its lease expired, or an older gateway
