@@ -77,7 +77,7 @@ export function pageRequest (args: PageArgsInput): PageRequest {
 /**
  * An edge whose cursor is encoded when read: most queries select `nodes` or `edges { node }`
  * only, and encoding a cursor for each of 100 rows was ~2 % of a 100-issue request's CPU in
- * the benchmark's profile (bench/results/gateway-issues.cpuprofile).
+ * the benchmark's profile (README "Benchmarks", table of changes).
  */
 class PageEdge<T> implements Edge<T> {
   readonly node: T
