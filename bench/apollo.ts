@@ -25,7 +25,9 @@ class SentryAPI extends RESTDataSource {
   }
 
   async issues (org: string, first: number): Promise<unknown[]> {
-    return await this.get(`organizations/${encodeURIComponent(org)}/issues/`, { params: { limit: String(first) } })
+    // The gateway's upstream call: Sentry leaves out what this schema does not read.
+    const params = new URLSearchParams([['limit', String(first)], ...['stats', 'lifetime', 'filtered', 'unhandled'].map((c) => ['collapse', c])])
+    return await this.get(`organizations/${encodeURIComponent(org)}/issues/`, { params })
   }
 
   async issue (org: string, id: string): Promise<Record<string, unknown>> {

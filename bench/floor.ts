@@ -29,7 +29,7 @@ const queries: Record<string, (params: URLSearchParams) => Promise<unknown>> = {
     return { organization: { projects: { nodes: list.map(p => ({ id: p.id, slug: p.slug, name: p.name, platform: p.platform ?? null })) } } }
   },
   async issues () {
-    const list = await get(`/api/0/organizations/${org}/issues/?limit=100`) as Json[]
+    const list = await get(`/api/0/organizations/${org}/issues/?limit=100&collapse=stats&collapse=lifetime&collapse=filtered&collapse=unhandled`) as Json[]
     return { organization: { issues: { nodes: list.map(i => ({ id: i.id, title: i.title, project: { slug: i.project.slug } })) } } }
   },
   async issueDetail (params) {

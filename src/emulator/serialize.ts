@@ -452,10 +452,13 @@ function issueBase (w: World, issue: IssueRec): Json {
 export function serializeIssueListItem (w: World, issue: IssueRec, opts: IssueListOptions): Json {
   const body: Json = opts.collapse.has('base') ? { id: issue.id } : issueBase(w, issue)
   if (opts.collapse.has('unhandled')) delete body.isUnhandled
-  if (!opts.collapse.has('stats')) body.stats = opts.statsPeriod === '' ? {} : { [opts.statsPeriod]: issueStats(issue, opts.statsPeriod) }
-  const totals = { count: String(issue.count), userCount: issue.userCount, firstSeen: issue.firstSeen, lastSeen: issue.lastSeen, stats: null }
-  if (!opts.collapse.has('lifetime')) body.lifetime = totals
-  if (!opts.collapse.has('filtered')) body.filtered = opts.filtered ? totals : null
+  // As sentry.io: `lifetime` and `filtered` come only with `stats` (collapsing stats drops all three).
+  if (!opts.collapse.has('stats')) {
+    body.stats = opts.statsPeriod === '' ? {} : { [opts.statsPeriod]: issueStats(issue, opts.statsPeriod) }
+    const totals = { count: String(issue.count), userCount: issue.userCount, firstSeen: issue.firstSeen, lastSeen: issue.lastSeen, stats: null }
+    if (!opts.collapse.has('lifetime')) body.lifetime = totals
+    if (!opts.collapse.has('filtered')) body.filtered = opts.filtered ? totals : null
+  }
   // expand[] fields are only present when asked for (the spec lists them as required: see the tests).
   if (opts.expand.has('inbox')) body.inbox = issue.hasSeen ? null : { reason: 0, reason_details: null, date_added: issue.firstSeen }
   if (opts.expand.has('owners')) body.owners = null

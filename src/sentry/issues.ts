@@ -30,7 +30,8 @@ export async function listIssues (call: SentryCaller, org: string, args: ListIss
       environment: args.environment,
       project: args.projects,
       limit: pageSize(args.limit, 'limit'),
-      cursor: typeof args.cursor === 'string' && args.cursor !== '' ? args.cursor : undefined
+      cursor: typeof args.cursor === 'string' && args.cursor !== '' ? args.cursor : undefined,
+      collapse: args.collapse !== undefined && args.collapse.length > 0 ? args.collapse : undefined
     },
     what: 'The organization'
   })

@@ -95,7 +95,15 @@ export interface ListIssuesArgs extends Omit<PageArgs, 'perPage'> {
   projects?: string[]
   /** 1..100 (Sentry's `limit`). */
   limit?: number
+  /**
+   * Parts of each item Sentry may leave out (`collapse`, "fields to remove from the response to
+   * improve query performance"): `stats` (also drops `lifetime` and `filtered` on sentry.io),
+   * `lifetime`, `filtered`, `unhandled` (`isUnhandled`).
+   */
+  collapse?: IssueListCollapse[]
 }
+
+export type IssueListCollapse = 'stats' | 'lifetime' | 'filtered' | 'unhandled'
 
 export interface UpdateIssueInput {
   status?: 'resolved' | 'unresolved' | 'ignored'

@@ -1,7 +1,8 @@
 /** Issue and Assignee (schema/issue.graphql, and Issue.frequency of health.graphql). */
+import type { GraphQLResolveInfo } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { upstreamError } from '../../errors.js'
-import type { ListIssuesArgs, SentryIssue } from '../../sentry/types.js'
+import type { IssueListCollapse, ListIssuesArgs, SentryIssue } from '../../sentry/types.js'
 import { bool, dataFields, date, int, json, list, record, requiredId, str } from '../coerce.js'
 import type { Assignee, IssueSort, IssueState, IssueTag, OrganizationissuesArgs, Resolvers, TagValue } from '../generated.js'
 import { orgKey, toGlobalId } from '../global-id.js'
@@ -20,11 +21,30 @@ const SORTS: Record<IssueSort, NonNullable<ListIssuesArgs['sort']>> = {
   DATE: 'date', FREQ: 'freq', INBOX: 'inbox', NEW: 'new', RECOMMENDED: 'recommended', TRENDS: 'trends', USER: 'user'
 }
 
+/**
+ * What Sentry may leave out of each listed issue (its `collapse[]`, documented as removing fields
+ * "to improve query performance": sentry.io then skips the per-issue stats queries) when the
+ * query selects nothing that reads it. `frequency` reads `stats` (a list item without it would
+ * cost one issue read per item), `isUnhandled` reads `isUnhandled`, and `raw` is Sentry's item
+ * as sent, so selecting `raw` collapses nothing. No field reads `lifetime` or `filtered`.
+ * See getsentry/sentry src/sentry/api/serializers/models/group_stream.py (StreamGroupSerializerSnuba).
+ */
+export function issueListCollapse (selected: ReadonlySet<string>): IssueListCollapse[] {
+  if (selected.has('raw')) return []
+  const out: IssueListCollapse[] = []
+  if (!selected.has('frequency')) out.push('stats')
+  out.push('lifetime', 'filtered')
+  if (!selected.has('isUnhandled')) out.push('unhandled')
+  return out
+}
+
 /** The organization's issue search; shared by Organization.issues and Project.issues. */
-export async function searchIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs) {
+export async function searchIssues (ctx: MercuriusContext, scope: Scope, args: IssuesArgs, info: GraphQLResolveInfo) {
+  const collapse = issueListCollapse(connectionNodeFields(info))
   return await paginate(args, async (cursor, limit) => await listIssues(ctx, scope, {
     cursor,
     limit,
+    collapse,
     query: args.query ?? undefined,
     sort: args.sort == null ? undefined : SORTS[args.sort],
     statsPeriod: args.statsPeriod ?? undefined,

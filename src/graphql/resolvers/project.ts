@@ -60,6 +60,6 @@ export const projectResolvers = {
     }),
     keys: async (p, args, ctx) => await paginate(args,
       async (cursor, perPage) => await listProjectKeys(ctx, p.scope, slugOf(p), { cursor, perPage }), projectKey),
-    issues: async (p, args, ctx) => await searchIssues(ctx, p.scope, { ...args, projects: [str(p.data.id) ?? slugOf(p)] })
+    issues: async (p, args, ctx, info) => await searchIssues(ctx, p.scope, { ...args, projects: [str(p.data.id) ?? slugOf(p)] }, info)
   }
 } satisfies Resolvers

@@ -91,6 +91,27 @@ t.test('query, project, environment and sort filters', async (t) => {
   t.equal((await list('query=is:bogus')).status, 400)
 })
 
+t.test('collapse[] leaves parts out of each item as sentry.io does: stats takes lifetime and filtered with it', async (t) => {
+  const { em, token } = await setup(t)
+  const items = async (qs: string): Promise<Array<Record<string, unknown>>> => {
+    const r = await api(em, `/api/0/organizations/acme/issues/?query=&environment=production&limit=5${qs}`, token)
+    t.equal(r.status, 200, qs)
+    return r.body as Array<Record<string, unknown>>
+  }
+  const keys = (list: Array<Record<string, unknown>>, names: string[]): string[][] => list.map((i) => names.filter((k) => k in i))
+  const PARTS = ['stats', 'lifetime', 'filtered', 'isUnhandled']
+  const whole = await items('')
+  t.same(keys(whole, PARTS), whole.map(() => PARTS), 'nothing collapsed: every part')
+  t.ok(whole.every((i) => i.filtered !== null), 'an environment narrows the events: filtered totals')
+  t.same(keys(await items('&collapse=stats'), PARTS), whole.map(() => ['isUnhandled']), 'stats drops lifetime and filtered too')
+  t.same(keys(await items('&collapse=lifetime&collapse=filtered'), PARTS), whole.map(() => ['stats', 'isUnhandled']))
+  t.same(keys(await items('&collapse=unhandled'), PARTS), whole.map(() => ['stats', 'lifetime', 'filtered']))
+  const light = await items('&collapse=stats&collapse=lifetime&collapse=filtered&collapse=unhandled')
+  t.same(keys(light, PARTS), whole.map(() => []))
+  const { stats: _s, lifetime: _l, filtered: _f, isUnhandled: _u, ...base } = whole[0] ?? {}
+  t.same(light[0], base, 'the rest of each item is unchanged')
+})
+
 t.test('PUT updates only the sent fields and returns the whole issue', async (t) => {
   const { em, token, all } = await setup(t)
   const issue = all.find((i) => i.status === 'unresolved' && !i.isBookmarked) ?? all[0]
