@@ -26,7 +26,7 @@ class SentryAPI extends RESTDataSource {
 
   async issues (org: string, first: number): Promise<unknown[]> {
     // The gateway's upstream call: Sentry leaves out what this schema does not read.
-    const params = new URLSearchParams([['limit', String(first)], ...['stats', 'lifetime', 'filtered', 'unhandled'].map((c) => ['collapse', c])])
+    const params = new URLSearchParams([['limit', String(first)], ...['stats', 'lifetime', 'filtered', 'unhandled'].map((c): [string, string] => ['collapse', c])])
     return await this.get(`organizations/${encodeURIComponent(org)}/issues/`, { params })
   }
 

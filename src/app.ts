@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { LogDestination } from './log-destination.js'
 import type { Store } from './db/store.js'
 import databasePlugin from './plugins/database.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
@@ -22,6 +23,13 @@ import keepAlivePlugin from './plugins/keep-alive.js'
 import { GRAPHQL_PATH } from './plugins/graphql.js'
 import type { Telemetry } from './telemetry/index.js'
 import { requestIdFrom } from './telemetry/request-id.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Writes the log lines gathered so far (src/log-destination.ts); a no-op with an injected logger. */
+    flushLogs: () => void
+  }
+}
 
 export interface AppDeps {
   /** A ready store; by default the one DATABASE_URL selects (SQLite file or PostgreSQL). */
@@ -45,9 +53,14 @@ export interface AppDeps {
  * closed before the error is thrown, so a failed start leaks nothing.
  */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const pretty = !config.production && process.stdout.isTTY
+  // Lines to stdout, gathered into fewer writes (LOG_BUFFER_BYTES); pino-pretty writes its own.
+  const destination = deps.logger === undefined && !pretty
+    ? new LogDestination({ fd: 1, bufferBytes: config.logBufferBytes, flushIntervalMs: config.logFlushIntervalMs })
+    : undefined
   const app = Fastify({
     logger: deps.logger === undefined
-      ? loggerOptions(config.logLevel, { pretty: !config.production && process.stdout.isTTY })
+      ? { ...loggerOptions(config.logLevel, { pretty }), ...(destination === undefined ? {} : { stream: destination }) }
       : deps.logger,
     trustProxy: config.production,
     bodyLimit: 1024 * 1024,
@@ -60,6 +73,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     ajv: { customOptions: { allowUnionTypes: true } }
   })
 
+  app.decorate('flushLogs', () => { destination?.flush() })
+  if (destination !== undefined) {
+    // Start-up lines (warnings, "Server listening at …") appear at once; the app's close writes the rest.
+    app.addHook('onListen', async () => { destination.flush() })
+    app.addHook('onClose', async () => { destination.close() })
+  }
   try {
     await registerPlugins(app, config, deps)
   } catch (err) {

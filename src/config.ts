@@ -45,6 +45,10 @@ export interface Config {
   sessionSecret: string
   tokenKeys: TokenKeyring
   logLevel: string
+  /** Log lines are gathered into writes of about this many bytes; 0 writes each line at once (LOG_BUFFER_BYTES). */
+  logBufferBytes: number
+  /** Gathered log lines are written at least this often (LOG_FLUSH_INTERVAL_MS). */
+  logFlushIntervalMs: number
   nodeEnv: string | undefined
   production: boolean
   /** Origins allowed for CORS with credentials and as postMessage targets. */
@@ -421,6 +425,8 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): Config {
     sessionSecret,
     tokenKeys,
     logLevel,
+    logBufferBytes: int(env, 'LOG_BUFFER_BYTES', 4096, 0, 1024 * 1024),
+    logFlushIntervalMs: int(env, 'LOG_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
     nodeEnv,
     production,
     allowedOrigins,

@@ -62,6 +62,7 @@ async function main (): Promise<void> {
       app.log.error({ err }, 'shutting down after an error')
     } else {
       app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down: draining')
+      app.flushLogs()
       app.startDraining()
       if (config.shutdownDrainMs > 0) await sleep(config.shutdownDrainMs)
     }

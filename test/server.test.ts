@@ -26,6 +26,10 @@ t.test('the server listens, answers /healthz and exits cleanly on SIGTERM', asyn
   const [code] = await once(s.child, 'exit')
   t.equal(code, 0)
   t.match(s.output(), /shutting down/)
+  // Gathered log lines (LOG_BUFFER_BYTES) are all written by the exit: the request's access line too.
+  const lines = s.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string, route?: string })
+  t.ok(lines.some((l) => l.msg === 'request' && l.route === '/healthz'), 'the access line of /healthz')
+  t.equal(lines.at(-1)?.msg, 'shut down', 'the last line, after the close')
 })
 
 t.test('with no configuration it runs against the local emulator and says so', async t => {
