@@ -4,7 +4,8 @@
  * (https://www.apollographql.com/docs/apollo-server/data/fetching-rest), with a fixed token: no
  * sessions, no database, no encryption, no limits. The schema is the subset the bench's queries
  * use, with the gateway's field names, so the same query text runs on both.
- * Env: UPSTREAM_URL, UPSTREAM_TOKEN, PORT (0 = any); prints `apollo listening at <url>`.
+ * Env: UPSTREAM_URL, UPSTREAM_TOKEN, ISSUE_LIST_COLLAPSE (the gateway's `collapse=…` query for the
+ * issue list, from bench/run.ts), PORT (0 = any); prints `apollo listening at <url>`.
  */
 import { ApolloServer } from '@apollo/server'
 import { startStandaloneServer } from '@apollo/server/standalone'
@@ -12,6 +13,8 @@ import { RESTDataSource, type AugmentedRequest } from '@apollo/datasource-rest'
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:9010'
 const token = process.env.UPSTREAM_TOKEN ?? ''
+/** The gateway's `collapse=…` query for the issue list (bench/run.ts). */
+const issueListCollapse = process.env.ISSUE_LIST_COLLAPSE ?? ''
 
 class SentryAPI extends RESTDataSource {
   override baseURL = `${upstream}/api/0/`
@@ -26,7 +29,8 @@ class SentryAPI extends RESTDataSource {
 
   async issues (org: string, first: number): Promise<unknown[]> {
     // The gateway's upstream call: Sentry leaves out what this schema does not read.
-    const params = new URLSearchParams([['limit', String(first)], ...['stats', 'lifetime', 'filtered', 'unhandled'].map((c): [string, string] => ['collapse', c])])
+    const params = new URLSearchParams(issueListCollapse)
+    params.set('limit', String(first))
     return await this.get(`organizations/${encodeURIComponent(org)}/issues/`, { params })
   }
 

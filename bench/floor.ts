@@ -4,13 +4,15 @@
  * gateway for that query (undici, fixed Bearer token, like bench/proxy.ts), `JSON.parse`s each
  * answer, keeps the fields the GraphQL query selects, and answers them serialized in the shape
  * of the GraphQL response.
- * Env: UPSTREAM_URL, UPSTREAM_TOKEN, ORG, PORT (0 = any); prints `floor listening at <url>`.
+ * Env: UPSTREAM_URL, UPSTREAM_TOKEN, ORG, ISSUE_LIST_COLLAPSE (the gateway's `collapse=…` query for
+ * the issue list, from bench/run.ts), PORT (0 = any); prints `floor listening at <url>`.
  */
 import { createServer, type ServerResponse } from 'node:http'
 import { Agent, request } from 'undici'
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:9010'
 const org = process.env.ORG ?? 'acme'
+const issueListCollapse = process.env.ISSUE_LIST_COLLAPSE ?? ''
 const headers = { authorization: `Bearer ${process.env.UPSTREAM_TOKEN ?? ''}`, accept: 'application/json' }
 const dispatcher = new Agent({ keepAliveTimeout: 10_000 })
 
@@ -29,7 +31,7 @@ const queries: Record<string, (params: URLSearchParams) => Promise<unknown>> = {
     return { organization: { projects: { nodes: list.map(p => ({ id: p.id, slug: p.slug, name: p.name, platform: p.platform ?? null })) } } }
   },
   async issues () {
-    const list = await get(`/api/0/organizations/${org}/issues/?limit=100&collapse=stats&collapse=lifetime&collapse=filtered&collapse=unhandled`) as Json[]
+    const list = await get(`/api/0/organizations/${org}/issues/?limit=100${issueListCollapse === '' ? '' : `&${issueListCollapse}`}`) as Json[]
     return { organization: { issues: { nodes: list.map(i => ({ id: i.id, title: i.title, project: { slug: i.project.slug } })) } } }
   },
   async issueDetail (params) {

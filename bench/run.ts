@@ -42,6 +42,7 @@ import { BrowserLike } from '../test/helpers/browser-like.js'
 import { signToken } from '../test/helpers/jwks.js'
 import { runConnect } from '../test/helpers/connect-flow.js'
 import { BUILT_SERVER, cpuMs, expectExit, freePort, PER_FILE_SERVER, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
+import { issueListCollapse } from '../src/graphql/resolvers/issue.js'
 import { memoryAfterGc } from './inspector.js'
 import { printProfileSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js'
 
@@ -83,8 +84,11 @@ const MAX_RUN_MS = 10 * 60_000
 const CLIENT_ID = 'bench-gateway'
 const CLIENT_SECRET = randomBytes(24).toString('hex')
 const ORG = 'acme'
-/** What the gateway asks Sentry to leave out of 100 issues selecting `id title project { slug }`. */
-const ISSUE_LIST_COLLAPSE = 'collapse=stats&collapse=lifetime&collapse=filtered&collapse=unhandled'
+/**
+ * What the gateway asks Sentry to leave out of 100 issues selecting `id title project { slug }`,
+ * from the gateway's own rule; the floor and Apollo get it as ISSUE_LIST_COLLAPSE.
+ */
+const ISSUE_LIST_COLLAPSE = issueListCollapse(new Set(['id', 'title', 'project'])).map((c) => `collapse=${c}`).join('&')
 /** gateway-jwt's platform: HS256 tokens (the cheapest verification; bench:identity compares the algorithms). */
 const JWT_SECRET = randomBytes(32).toString('hex')
 const JWT_ISSUER = 'https://platform.example.com'
@@ -524,7 +528,7 @@ async function main (): Promise<void> {
     const token = await json('POST', `${emulatorUrl}/_emulator/tokens`, {
       clientId: CLIENT_ID, scopes: ['org:read', 'project:read', 'team:read', 'member:read', 'event:read']
     }) as { access_token: string }
-    const fixedTokenEnv = { ...baseEnv(), UPSTREAM_URL: emulatorUrl, UPSTREAM_TOKEN: token.access_token, PORT: '0', ORG }
+    const fixedTokenEnv = { ...baseEnv(), UPSTREAM_URL: emulatorUrl, UPSTREAM_TOKEN: token.access_token, PORT: '0', ORG, ISSUE_LIST_COLLAPSE }
     const proxyChild = startNode('proxy', join(ROOT, 'bench/proxy.ts'), fixedTokenEnv)
     const proxyUrl = (await proxyChild.waitFor(/proxy listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
     log(`proxy ${proxyUrl} (pid ${proxyChild.pid})`)
