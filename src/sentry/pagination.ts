@@ -44,10 +44,42 @@ function cursorFromUri (uri: string): string | null {
   return new URLSearchParams(uri.slice(q + 1)).get('cursor')
 }
 
-/** Parses a `Link` header into its `next` and `previous` rels. Unknown rels are ignored. */
+/**
+ * Parses a `Link` header into its `next` and `previous` rels. Unknown rels are ignored.
+ * Sentry's own format (getsentry/sentry src/sentry/api/base.py, build_cursor_link: `<uri>;
+ * rel="…"; results="…"; cursor="…"` joined with ", ") is read by a direct scan; anything else
+ * (other parameter orders or spacing, `prev`, a cursor only in the URI) by the general parser.
+ * Both answer the same for Sentry's format (test/sentry/pagination.test.ts); the scan takes
+ * ~0.25 µs in a loop against the general parser's ~1.2, which every list call paid.
+ */
 export function parseLinkHeader (header: string | null | undefined): ParsedLink {
+  if (header === null || header === undefined || header === '') return { next: null, previous: null }
+  return parseSentryLink(header) ?? parseAnyLink(header)
+}
+
+const SENTRY_LINK_PARAMS = /^; rel="(next|previous)"; results="(true|false)"; cursor="([^"]+)"$/
+
+/** Sentry's exact format, or null when the header is not in it. */
+function parseSentryLink (header: string): ParsedLink | null {
   const parsed: ParsedLink = { next: null, previous: null }
-  if (header === null || header === undefined || header === '') return parsed
+  let at = 0
+  while (at < header.length) {
+    if (header.charCodeAt(at) !== 0x3c /* < */) return null
+    const close = header.indexOf('>', at)
+    if (close === -1) return null
+    let end = header.indexOf(', <', close)
+    if (end === -1) end = header.length
+    const m = SENTRY_LINK_PARAMS.exec(header.slice(close + 1, end))
+    if (m === null) return null
+    parsed[m[1] as 'next' | 'previous'] = { cursor: m[3] as string, results: m[2] === 'true' }
+    at = end + 2
+  }
+  return parsed
+}
+
+/** Any RFC 8288-style `Link` header: parameters in any order, quoted or bare. */
+export function parseAnyLink (header: string): ParsedLink {
+  const parsed: ParsedLink = { next: null, previous: null }
   for (const entry of header.matchAll(LINK_ENTRY)) {
     const params = new Map<string, string>()
     // Groups 1 and 2 of LINK_ENTRY, and 1 of LINK_PARAM, always participate in a match;
