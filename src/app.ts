@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { requestLoggerFactory } from './request-logger.js'
 import { LogDestination } from './log-destination.js'
 import type { Store } from './db/store.js'
 import databasePlugin from './plugins/database.js'
@@ -68,6 +69,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: requestIdFrom,
+    // request.log is made when a request writes its first line (src/request-logger.ts).
+    childLoggerFactory: requestLoggerFactory,
     // Query schemas list both shapes of a parameter (`type: ['string', 'array']`, src/http/schemas.ts)
     // so Ajv never coerces one into the other; Ajv's strict mode wants union types allowed by name.
     ajv: { customOptions: { allowUnionTypes: true } }
