@@ -9,7 +9,7 @@ import { ConcurrencyGate, RateWindows } from '../../src/sentry/rate-limit.js'
 import { retryLayer } from '../../src/sentry/retry.js'
 import { throttleLayer } from '../../src/sentry/throttle.js'
 import { createTokenEndpoint } from '../../src/sentry/token-endpoint.js'
-import { classifyTransportError, closeAgent, createTransport, createUpstreamAgent } from '../../src/sentry/transport.js'
+import { TransportError, classifyTransportError, closeAgent, createTransport, createUpstreamAgent } from '../../src/sentry/transport.js'
 import type { Dispatcher } from 'undici'
 import { fakeSentry } from '../helpers/fake-sentry.js'
 
@@ -198,16 +198,56 @@ t.test('an exchange\'s own timeout ends a stalled answer, before and after its h
       res.writeHead(200, { 'content-type': 'application/json' })
       res.write('[{"id":')
     }
+    if (req.url?.startsWith('/declared-length') === true) {
+      // A declared length, half of it sent.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '14' })
+      res.write('[{"id":')
+    }
     // …and nothing more.
   })
   const transport = createTransport({ dispatcher: agent, requestTimeoutMs: 300 })
   const send = async (path: string, deadline = Deadline.after(60_000)) => await transport({
     method: 'GET', template: path, pathAndQuery: path, baseUrl: url, headers: {}, deadline
   }).then(() => 'answered', (err: unknown) => err)
-  for (const path of ['/before-headers/', '/after-headers/']) {
+  for (const path of ['/before-headers/', '/after-headers/', '/declared-length/']) {
     t.match(await send(path), { kind: 'timeout', errorCode: 'REQUEST_TIMEOUT' }, path)
   }
   t.match(await send('/before-headers/again', Deadline.after(100)), { kind: 'timeout', errorCode: 'REQUEST_TIMEOUT' }, 'the deadline, when nearer, bounds the exchange')
   t.match(await send('/before-headers/late', Deadline.after(0)), { code: 'UPSTREAM_TIMEOUT' }, 'a deadline already passed sends nothing')
   t.equal(open.filter(r => r.req.url === '/before-headers/late').length, 0)
+})
+
+t.test('bodies with a declared length and without one: read whole, capped, and cut short', async t => {
+  const body = JSON.stringify([{ id: '1', name: 'é'.repeat(20) }])
+  const bytes = Buffer.byteLength(body)
+  const url = await fakeSentry(t, (req, _body, res) => {
+    const path = req.url ?? ''
+    if (path.startsWith('/declared/')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes) })
+      res.end(body)
+    } else if (path.startsWith('/chunked/')) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write(body.slice(0, 10))
+      res.end(body.slice(10))
+    } else if (path.startsWith('/cut/')) {
+      // Fewer bytes than declared, then the connection closes.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes) })
+      res.write(body.slice(0, 10))
+      setTimeout(() => { res.socket?.destroy() }, 20)
+    }
+  })
+  const { Agent } = await import('undici')
+  const agent = new Agent()
+  t.teardown(async () => { await agent.destroy() })
+  const send = async (path: string, maxBodyBytes: number) => await createTransport({ dispatcher: agent, requestTimeoutMs: 5000, maxBodyBytes })({
+    method: 'GET', template: path, pathAndQuery: path, baseUrl: url, headers: {}, deadline: Deadline.after(5000)
+  }).then((res) => res.text, (err: unknown) => err)
+  t.equal(await send('/declared/', bytes), body, 'a declared length equal to the cap is read, UTF-8 decoded')
+  t.equal(await send('/chunked/', bytes), body, 'a body without a declared length is read to its end')
+  t.match(await send('/declared/', bytes - 1), { kind: 'too-large', errorCode: 'BODY_TOO_LARGE' }, 'a declared length over the cap')
+  t.match(await send('/chunked/', bytes - 1), { kind: 'too-large', errorCode: 'BODY_TOO_LARGE' }, 'a chunked body over the cap')
+  const cut = await send('/cut/', bytes)
+  t.ok(cut instanceof TransportError, 'a body cut short is a transport error')
+  t.not((cut as TransportError).kind, 'timeout')
+  t.equal((cut as TransportError).toGatewayError().code, 'UPSTREAM_ERROR')
 })
