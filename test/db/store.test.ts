@@ -23,8 +23,8 @@ const newKey = (): string => randomBytes(32).toString('base64')
 
 /** One empty database of one dialect, and the raw access a contract test needs. */
 interface Database_ {
-  /** Opens a store on this database (migrating it); closed in teardown. */
-  open (keys?: string): Promise<Store>
+  /** Opens a store on this database (migrating it); closed in teardown. `now` is the store's clock. */
+  open (keys?: string, now?: () => number): Promise<Store>
   /** Table names in the database. */
   tables (): Promise<string[]>
   /** Everything the database keeps on disk or in its rows, as one string, to search for plaintext. */
@@ -45,8 +45,8 @@ const sqlite: Dialect = {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const path = join(dir, 'gateway.db')
     return {
-      async open (keys = newKey()) {
-        const store = createSqliteStore({ path, cipher: createTokenCipher(parseTokenKeys(keys)) })
+      async open (keys = newKey(), now) {
+        const store = createSqliteStore({ path, cipher: createTokenCipher(parseTokenKeys(keys)), ...(now === undefined ? {} : { now }) })
         t.teardown(() => store.close())
         return store
       },
@@ -75,8 +75,8 @@ const postgres: Dialect = {
   async database (t) {
     const url = await createTestDatabase(t, 'store')
     return {
-      async open (keys = newKey()) {
-        const store = await createPgStore({ url, cipher: createTokenCipher(parseTokenKeys(keys)) })
+      async open (keys = newKey(), now) {
+        const store = await createPgStore({ url, cipher: createTokenCipher(parseTokenKeys(keys)), ...(now === undefined ? {} : { now }) })
         t.teardown(() => store.close())
         return store
       },
@@ -225,6 +225,18 @@ for (const dialect of [sqlite, postgres]) {
       t.equal(await store.getAccessToken('missing'), null)
     })
 
+    t.test('connections made within one millisecond: one order, by id, in every read', async t => {
+      const db = await dialect.database(t)
+      const at = Date.now()
+      const store = await db.open(undefined, () => at)
+      const user = await store.createUser()
+      const made: string[] = []
+      for (let i = 0; i < 6; i++) made.push((await store.saveConnection(input(user.id, { accessToken: `access-${i}`, sentryUser: { id: String(100 + i), name: null, email: null } }))).id)
+      const byId = [...made].sort()
+      t.same((await store.listConnections(user.id)).map(c => c.id), byId, 'listConnections')
+      t.same((await store.viewer(user.id))?.connections.map(c => c.id), byId, 'viewer')
+    })
+
     t.test('viewer: the user, its connections and their access tokens in one read, as the single reads answer them', async t => {
       const db = await dialect.database(t)
       const store = await db.open()
@@ -253,7 +265,9 @@ for (const dialect of [sqlite, postgres]) {
       const viewer = await store.viewer(user.id)
       t.same(viewer?.user, await store.getUser(user.id))
       t.same(viewer?.connections, await store.listConnections(user.id), 'connections, organizations (by slug) and order as listConnections')
-      t.same(viewer?.connections.map(x => x.id), [a.id, b.id, c.id])
+      // Creation order; connections made within one millisecond by id (the same in every read).
+      const created = [a, b, c].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : 1))
+      t.same(viewer?.connections.map(x => x.id), created.map(x => x.id))
       t.same(viewer?.accessToken(a.id), await store.getAccessToken(a.id), 'the access-token row as getAccessToken answers it')
       t.equal(viewer?.accessToken(a.id)?.expiresAt?.getTime(), exp.getTime())
       t.same(Object.keys(viewer?.accessToken(b.id) ?? {}).sort(), ['accessToken', 'connectionId', 'expiresAt', 'version'], 'no refresh token in it')

@@ -125,7 +125,8 @@ export function createSqliteStore (options: SqliteStoreOptions): Store {
   )).prepare()
   const connectionsOfUser = db.select().from(sentryConnectionsTable)
     .where(eq(sentryConnectionsTable.userId, sql.placeholder('userId')))
-    .orderBy(sentryConnectionsTable.createdAt).prepare()
+    // Ties (two connections made within a millisecond) by id, as Store.viewer and PostgreSQL order them.
+    .orderBy(sentryConnectionsTable.createdAt, sentryConnectionsTable.id).prepare()
   const organizationsOfUser = db.select({ org: sentryOrganizationsTable }).from(sentryOrganizationsTable)
     .innerJoin(sentryConnectionsTable, eq(sentryConnectionsTable.id, sentryOrganizationsTable.connectionId))
     .where(eq(sentryConnectionsTable.userId, sql.placeholder('userId')))
