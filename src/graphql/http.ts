@@ -33,13 +33,19 @@ export function negotiate (accept: string | undefined): ResponseMediaType {
   return gqlQ > 0 && gqlQ >= jsonQ ? GRAPHQL_RESPONSE_JSON : APPLICATION_JSON
 }
 
-const negotiated = new WeakMap<FastifyRequest, ResponseMediaType>()
+/** Accept values seen and what they negotiate to: clients send a handful (bounded). */
+const MAX_ACCEPT_VALUES = 256
+const negotiated = new Map<string, ResponseMediaType>()
 
+/** The media type for this request's Accept header (negotiate, remembered per header value). */
 export function responseMediaType (request: FastifyRequest): ResponseMediaType {
-  let type = negotiated.get(request)
+  const accept = request.headers.accept
+  if (accept === undefined) return APPLICATION_JSON
+  let type = negotiated.get(accept)
   if (type === undefined) {
-    type = negotiate(request.headers.accept)
-    negotiated.set(request, type)
+    type = negotiate(accept)
+    if (negotiated.size >= MAX_ACCEPT_VALUES) negotiated.clear()
+    negotiated.set(accept, type)
   }
   return type
 }
@@ -101,6 +107,8 @@ export function checkSite ({ method, headers, trustedOrigins }: SiteCheckInput):
  */
 export const GRAPHQL_CACHE_CONTROL = 'private, no-store'
 export const GRAPHQL_VARY = ['Accept', 'Origin', 'Cookie', 'Sec-Fetch-Site', 'Content-Type']
+/** GRAPHQL_VARY as a header value, for an answer that has no Vary yet (mergeVary's answer then). */
+export const GRAPHQL_VARY_VALUE = GRAPHQL_VARY.join(', ')
 
 /** Merges names into an existing Vary header value (case-insensitive, no duplicates). */
 export function mergeVary (existing: unknown, names: readonly string[]): string {

@@ -4,7 +4,7 @@ import mercurius from 'mercurius'
 import type { Config } from '../config.js'
 import { buildContext } from '../graphql/context.js'
 import { errorFormatter } from '../graphql/error-formatter.js'
-import { checkSite, PREFLIGHT_HEADERS, GRAPHQL_CACHE_CONTROL, GRAPHQL_RESPONSE_JSON, GRAPHQL_VARY, mergeVary, responseMediaType } from '../graphql/http.js'
+import { checkSite, PREFLIGHT_HEADERS, GRAPHQL_CACHE_CONTROL, GRAPHQL_RESPONSE_JSON, GRAPHQL_VARY, GRAPHQL_VARY_VALUE, mergeVary, responseMediaType } from '../graphql/http.js'
 import { checkBeforeValidation, checkDocumentSize, checkTokens, knownOperationTypesRule, limitError, limitRules, type OperationLimits } from '../graphql/limits.js'
 import { upstreamCostOf, type ViewerListSizes } from '../graphql/upstream-cost.js'
 import { badUserInput } from '../errors.js'
@@ -140,7 +140,8 @@ export default fp(async function graphqlPlugin (app: FastifyInstance, opts: Grap
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.routeOptions.url === GRAPHQL_PATH) {
       reply.header('cache-control', GRAPHQL_CACHE_CONTROL)
-      reply.header('vary', mergeVary(reply.getHeader('vary'), GRAPHQL_VARY))
+      const vary = reply.getHeader('vary')
+      reply.header('vary', vary === undefined ? GRAPHQL_VARY_VALUE : mergeVary(vary, GRAPHQL_VARY))
       if (responseMediaType(request) === GRAPHQL_RESPONSE_JSON && String(reply.getHeader('content-type')).startsWith('application/json')) {
         reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`)
       }

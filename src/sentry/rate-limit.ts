@@ -58,13 +58,16 @@ export class ConcurrencyGate {
   private active = 0
   private readonly waiting: Waiter[] = []
   private readonly limits = new Map<string, number>()
+  /** `limit`, computed when `limits` changes (it is read twice per request). */
+  private smallest: number
 
-  constructor (private readonly defaultLimit = DEFAULT_CONCURRENT_LIMIT) {}
+  constructor (private readonly defaultLimit = DEFAULT_CONCURRENT_LIMIT) {
+    this.smallest = defaultLimit
+  }
 
   /** The smallest ConcurrentLimit seen on any endpoint, else the default. */
   get limit (): number {
-    if (this.limits.size === 0) return this.defaultLimit
-    return Math.max(1, Math.min(...this.limits.values()))
+    return this.smallest
   }
 
   get inFlight (): number {
@@ -81,6 +84,7 @@ export class ConcurrencyGate {
     if (concurrentLimit === null || concurrentLimit <= 0) return
     if (this.limits.get(endpoint) === concurrentLimit) return
     this.limits.set(endpoint, concurrentLimit)
+    this.smallest = Math.max(1, Math.min(...this.limits.values()))
     this.drain()
   }
 

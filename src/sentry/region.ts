@@ -18,10 +18,12 @@ export interface RegionResolver {
 
 export function regionLayer (sentryUrl: string, routes: RegionResolver | null): Layer {
   return (next) => async (request) => {
+    // Most calls already name SENTRY_URL (the caller's default): they go on as they are.
+    const toSentryUrl = request.baseUrl === sentryUrl ? request : { ...request, baseUrl: sentryUrl }
     const org = request.org
-    if (org === undefined || routes === null) return await next({ ...request, baseUrl: sentryUrl })
+    if (org === undefined || routes === null) return await next(toSentryUrl)
     const base = await routes.baseUrlFor(org, request.deadline.telemetry)
-    if (base === sentryUrl) return await next({ ...request, baseUrl: sentryUrl })
+    if (base === sentryUrl) return await next(toSentryUrl)
     try {
       return await next({ ...request, baseUrl: base, canFallBack: true })
     } catch (err) {

@@ -162,6 +162,8 @@ t.test('checkSite and mergeVary decide and merge as documented', async (t) => {
   t.match(pass('GET', { origin: 'https://evil.example' }), /Origin: https:\/\/evil\.example/)
   t.match(pass('POST', { 'sec-fetch-site': 'cross-site' }), /no preflight/, 'a POST without a Content-Type is simple')
   t.equal(mergeVary(undefined, ['Accept', 'Origin']), 'Accept, Origin')
+  const { GRAPHQL_VARY, GRAPHQL_VARY_VALUE } = await import('../../src/graphql/http.js')
+  t.equal(GRAPHQL_VARY_VALUE, mergeVary(undefined, GRAPHQL_VARY), 'the /graphql Vary without an earlier one')
   t.equal(mergeVary('origin', ['Accept', 'Origin']), 'origin, Accept')
   t.equal(mergeVary('*', ['Accept']), '*')
 })
@@ -181,4 +183,15 @@ t.test('Accept negotiation', async (t) => {
   t.equal(negotiate('application/graphql-response+json;q=abc'), 'application/graphql-response+json', 'a q that is not a number is no q')
   t.equal(negotiate('application/graphql-response+json;q=1.2.3'), 'application/json', 'a malformed q drops the type')
   t.equal(negotiate('text/html, */*;q=0.8'), 'application/json')
+})
+
+t.test('responseMediaType answers what negotiate answers, for a header value seen before or not', async (t) => {
+  const { responseMediaType } = await import('../../src/graphql/http.js')
+  const as = (accept: string | undefined) => ({ headers: { accept } }) as unknown as Parameters<typeof responseMediaType>[0]
+  const values = [undefined, '', 'application/graphql-response+json', 'application/json', 'application/json;q=0.5, application/graphql-response+json']
+  // More distinct values than are remembered, then the first ones again.
+  for (let i = 0; i < 300; i++) values.push(i % 2 === 0 ? `application/graphql-response+json;q=0.${i % 10}, application/json;q=0.5, x/${i}` : `application/json, x/${i}`)
+  for (const round of ['first', 'again']) {
+    for (const accept of values) t.equal(responseMediaType(as(accept)), negotiate(accept), `${round}: ${String(accept)}`)
+  }
 })
