@@ -33,14 +33,16 @@ export function negotiate (accept: string | undefined): ResponseMediaType {
   return gqlQ > 0 && gqlQ >= jsonQ ? GRAPHQL_RESPONSE_JSON : APPLICATION_JSON
 }
 
-/** Accept values seen and what they negotiate to: clients send a handful (bounded). */
+/** Accept values seen and what they negotiate to: clients send a handful (bounded in number and length). */
 const MAX_ACCEPT_VALUES = 256
+const MAX_REMEMBERED_ACCEPT_LENGTH = 512
 const negotiated = new Map<string, ResponseMediaType>()
 
 /** The media type for this request's Accept header (negotiate, remembered per header value). */
 export function responseMediaType (request: FastifyRequest): ResponseMediaType {
   const accept = request.headers.accept
   if (accept === undefined) return APPLICATION_JSON
+  if (accept.length > MAX_REMEMBERED_ACCEPT_LENGTH) return negotiate(accept)
   let type = negotiated.get(accept)
   if (type === undefined) {
     type = negotiate(accept)

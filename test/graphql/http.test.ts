@@ -188,7 +188,8 @@ t.test('Accept negotiation', async (t) => {
 t.test('responseMediaType answers what negotiate answers, for a header value seen before or not', async (t) => {
   const { responseMediaType } = await import('../../src/graphql/http.js')
   const as = (accept: string | undefined) => ({ headers: { accept } }) as unknown as Parameters<typeof responseMediaType>[0]
-  const values = [undefined, '', 'application/graphql-response+json', 'application/json', 'application/json;q=0.5, application/graphql-response+json']
+  const long = `${'x/y;q=0.1, '.repeat(60)}application/graphql-response+json`
+  const values = [undefined, '', 'application/graphql-response+json', 'application/json', 'application/json;q=0.5, application/graphql-response+json', long, `${long};q=0.5, application/json`]
   // More distinct values than are remembered, then the first ones again.
   for (let i = 0; i < 300; i++) values.push(i % 2 === 0 ? `application/graphql-response+json;q=0.${i % 10}, application/json;q=0.5, x/${i}` : `application/json, x/${i}`)
   for (const round of ['first', 'again']) {
