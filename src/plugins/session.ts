@@ -3,6 +3,7 @@ import { hkdfSync } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import secureSession from '@fastify/secure-session'
 import type { Config } from '../config.js'
+import { rememberOpenedSessions } from './session-memo.js'
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -29,11 +30,14 @@ export function cookieSecure (config: Config): boolean {
   return config.production || config.publicUrl.startsWith('https:')
 }
 
+/** How long a session cookie is accepted after it was issued (secure-session's `expiry`, seconds). */
+export const SESSION_EXPIRY_SECONDS = 30 * 24 * 3600
+
 export default fp(async function sessionPlugin (app: FastifyInstance, opts: { config: Config }) {
   await app.register(secureSession, {
     key: sessionKeyFrom(opts.config.sessionSecret),
     cookieName: sessionCookieName(opts.config),
-    expiry: 30 * 24 * 3600,
+    expiry: SESSION_EXPIRY_SECONDS,
     cookie: {
       path: '/',
       httpOnly: true,
@@ -41,4 +45,6 @@ export default fp(async function sessionPlugin (app: FastifyInstance, opts: { co
       secure: cookieSecure(opts.config) || opts.config.sessionCookieSameSite === 'none'
     }
   })
+  // A cookie value opened once is answered from memory (src/plugins/session-memo.ts).
+  rememberOpenedSessions(app, { expirySeconds: SESSION_EXPIRY_SECONDS })
 }, { name: 'session', dependencies: ['database'] })
