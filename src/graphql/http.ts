@@ -33,7 +33,10 @@ export function negotiate (accept: string | undefined): ResponseMediaType {
   return gqlQ > 0 && gqlQ >= jsonQ ? GRAPHQL_RESPONSE_JSON : APPLICATION_JSON
 }
 
-/** Accept values seen and what they negotiate to: clients send a handful (bounded in number and length). */
+/**
+ * Accept values seen and what they negotiate to: clients send a handful (bounded in number and
+ * length). A memo of negotiate, a pure function, shared by every app in the process.
+ */
 const MAX_ACCEPT_VALUES = 256
 const MAX_REMEMBERED_ACCEPT_LENGTH = 512
 const negotiated = new Map<string, ResponseMediaType>()

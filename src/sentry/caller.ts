@@ -55,7 +55,11 @@ export interface SentryCaller {
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g
 
-/** Templates seen, split once into literal text and placeholder names (the code holds a few dozen). */
+/**
+ * Templates seen, split once into literal text and placeholder names (the code holds a few dozen).
+ * A memo of a pure function, shared by every app in the process: what it answers depends on the
+ * template alone.
+ */
 const MAX_TEMPLATES = 512
 const templates = new Map<string, string[]>()
 
