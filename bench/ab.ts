@@ -2,7 +2,9 @@
  * A/B CPU per request of two builds of the gateway, interleaved in short slices against one
  * emulator (on a shared machine, slices taken in turn see the same load; compare the ratio).
  * Usage: node --import tsx bench/ab.ts <dirA> <dirB> [query=projects] [slices=8] [requests=400]
- * Each dir is a checkout whose dist/ is built.
+ * (query: projects, issues or issueDetail). Each dir is a checkout whose dist/ is built; each runs
+ * with its own package.json's start command. Also prints each build's highest RSS sampled under
+ * load (every 250 ms). AB_CONNECTIONS (4) sets autocannon's connections, AB_LOG_LEVEL the level.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
@@ -11,15 +13,18 @@ import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import { BrowserLike } from '../test/helpers/browser-like.js'
 import { runConnect } from '../test/helpers/connect-flow.js'
-import { type Child, cpuMs, freePort, ROOT, startCommand, startNode, stopAll, waitForHttp } from './processes.js'
+import { type Child, cpuMs, freePort, ROOT, rssBytes, startCommand, startNode, stopAll, waitForHttp } from './processes.js'
 
 const [dirA, dirB, query = 'projects', slicesRaw = '8', requestsRaw = '400'] = process.argv.slice(2)
 if (dirA === undefined || dirB === undefined) throw new Error('usage: bench/ab.ts <dirA> <dirB> [query] [slices] [requests]')
 const ORG = 'acme'
 const QUERIES: Record<string, string> = {
   projects: `{ organization(slug: "${ORG}") { projects(first: 100) { nodes { id slug name platform } } } }`,
-  issues: `{ organization(slug: "${ORG}") { issues(first: 100) { nodes { id title project { slug } } } } }`
+  issues: `{ organization(slug: "${ORG}") { issues(first: 100) { nodes { id title project { slug } } } } }`,
+  // The emulator's data is fixed: this issue exists in every run (bench/run.ts picks it the same way).
+  issueDetail: `{ organization(slug: "${ORG}") { issue(id: "6509217152") { id title latestEvent { id eventID title } events(first: 10) { nodes { id } } } } }`
 }
+const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 4)
 const CLIENT_ID = 'ab'
 const CLIENT_SECRET = randomBytes(24).toString('hex')
 
@@ -39,7 +44,8 @@ async function main (): Promise<void> {
   })
   const emuUrl = (await emu.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string
   await fetch(`${emuUrl}/_emulator/rate-limit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 1e9, windowSeconds: 1 }) })
-  const subjects: Array<{ child: Child, url: string, cookie: string, per: number[] }> = []
+  if (QUERIES[query] === undefined) throw new Error(`unknown query ${query}: ${Object.keys(QUERIES).join(', ')}`)
+  const subjects: Array<{ child: Child, url: string, cookie: string, per: number[], rssMax: number }> = []
   for (const [i, d] of [dirA, dirB].entries()) {
     const env = {
       PATH: process.env.PATH,
@@ -63,19 +69,23 @@ async function main (): Promise<void> {
     await runConnect(browser, urls[i] as string)
     const s = browser.cookie('gateway_session')
     if (s === undefined) throw new Error('no session')
-    subjects.push({ child, url: `${urls[i]}/graphql`, cookie: `${s.name}=${s.value}`, per: [] as number[] })
+    subjects.push({ child, url: `${urls[i]}/graphql`, cookie: `${s.name}=${s.value}`, per: [] as number[], rssMax: 0 })
   }
   const run = async (s: typeof subjects[number], amount: number): Promise<number> => {
     const before = cpuMs(s.child.pid)
+    const sample = (): void => { try { s.rssMax = Math.max(s.rssMax, rssBytes(s.child.pid)) } catch {} }
+    const sampler = setInterval(sample, 250)
     const r = await autocannon({
       url: s.url,
       method: 'POST',
-      connections: 4,
+      connections: CONNECTIONS,
       amount,
       headers: { 'content-type': 'application/json', cookie: s.cookie },
       body: JSON.stringify({ query: QUERIES[query] }),
       verifyBody: (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":[')
     })
+    clearInterval(sampler)
+    sample()
     if (r.errors + r.non2xx + r.mismatches > 0) throw new Error(`problems: ${r.errors} ${r.non2xx} ${r.mismatches}`)
     return (cpuMs(s.child.pid) - before) / r.requests.total
   }
@@ -92,7 +102,8 @@ async function main (): Promise<void> {
     aMsPerReq: med(subjects[0]?.per ?? []).toFixed(3),
     bMsPerReq: med(subjects[1]?.per ?? []).toFixed(3),
     medianRatioBoverA: med(ratios).toFixed(3),
-    ratios: ratios.map(r => r.toFixed(2)).join(' ')
+    ratios: ratios.map(r => r.toFixed(2)).join(' '),
+    rssMaxMB: subjects.map(s => (s.rssMax / 2 ** 20).toFixed(1)).join(' ')
   }))
 }
 

@@ -4,7 +4,7 @@
  *
  * Processes (all on 127.0.0.1, all stopped at the end, on error too):
  *   emulator  src/emulator/main.ts, no latency, rate limit lifted
- *   gateway   the build as `npm start` runs it (node --enable-source-maps dist/server.bundle.js; built
+ *   gateway   the build as `npm start` runs it (package.json's start command, dist/server.bundle.js; built
  *             first), a temp SQLite database, the default LOG_LEVEL=info, NODE_ENV unset, with a
  *             session connected through the real OAuth flow over HTTP
  *   gateway-warn   the same at LOG_LEVEL=warn (same database and session)
