@@ -4,7 +4,8 @@
  * Usage: node --import tsx bench/ab.ts <dirA> <dirB> [query=projects] [slices=8] [requests=400]
  * (query: projects, issues or issueDetail). Each dir is a checkout whose dist/ is built; each runs
  * with its own package.json's start command. Also prints each build's highest RSS sampled under
- * load (every 250 ms). AB_CONNECTIONS (4) sets autocannon's connections, AB_LOG_LEVEL the level.
+ * load (every 250 ms). AB_CONNECTIONS (4) sets autocannon's connections, AB_LOG_LEVEL the level,
+ * AB_LATENCY_MS (0) the emulator's added latency per Sentry call (EMULATOR_LATENCY_MS).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
@@ -40,6 +41,7 @@ async function main (): Promise<void> {
     EMULATOR_CLIENT_ID: CLIENT_ID,
     EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
     EMULATOR_CLIENT_NAME: 'ab',
+    EMULATOR_LATENCY_MS: process.env.AB_LATENCY_MS ?? '0',
     EMULATOR_REDIRECT_URI: urls.map(u => `${u}/oauth/sentry/callback`).join(',')
   })
   const emuUrl = (await emu.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string

@@ -54,8 +54,8 @@ t.teardown(() => { rmSync(out, { recursive: true, force: true }) })
 t.test('package.json: npm ci builds (prepare), npm start runs the start bundle with source maps, npm run dev watches the sources', async t => {
   t.equal(pkg.scripts.prepare, 'npm run build')
   t.equal(pkg.scripts.build, 'node scripts/build.mjs')
-  // The V8 heap settings: README "Memory" (measured with bench/ab.ts and npm run bench).
-  t.equal(pkg.scripts.start, 'node --enable-source-maps --max-semi-space-size=8 --heap-growing-percent=50 dist/server.bundle.js')
+  // The V8 heap setting: README "Memory" (measured with bench/ab.ts and npm run bench).
+  t.equal(pkg.scripts.start, 'node --enable-source-maps --heap-growing-percent=50 dist/server.bundle.js')
   t.match(pkg.scripts.dev, /^tsx watch .*src\/server\.ts$/)
 })
 
