@@ -22,8 +22,8 @@ const ORG = 'acme'
 const QUERIES: Record<string, string> = {
   projects: `{ organization(slug: "${ORG}") { projects(first: 100) { nodes { id slug name platform } } } }`,
   issues: `{ organization(slug: "${ORG}") { issues(first: 100) { nodes { id title project { slug } } } } }`,
-  // The emulator's data is fixed: this issue exists in every run (bench/run.ts picks it the same way).
-  issueDetail: `{ organization(slug: "${ORG}") { issue(id: "6509217152") { id title latestEvent { id eventID title } events(first: 10) { nodes { id } } } } }`
+  // Filled in with the first issue of the organization's list once connected, as bench/run.ts does.
+  issueDetail: `{ organization(slug: "${ORG}") { issue(id: "ISSUE_ID") { id title latestEvent { id eventID title } events(first: 10) { nodes { id } } } } }`
 }
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 4)
 const CLIENT_ID = 'ab'
@@ -73,6 +73,15 @@ async function main (): Promise<void> {
     if (s === undefined) throw new Error('no session')
     subjects.push({ child, url: `${urls[i]}/graphql`, cookie: `${s.name}=${s.value}`, per: [] as number[], rssMax: 0 })
   }
+  const first = subjects[0] as typeof subjects[number]
+  const listed = await (await fetch(first.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: first.cookie },
+    body: JSON.stringify({ query: `{ organization(slug: "${ORG}") { issues(first: 1) { nodes { id } } } }` })
+  })).json() as { data?: { organization?: { issues?: { nodes?: Array<{ id: string }> } } } }
+  const issueId = listed.data?.organization?.issues?.nodes?.[0]?.id
+  if (issueId === undefined) throw new Error('the emulator lists no issue')
+  const body = JSON.stringify({ query: (QUERIES[query] as string).replace('ISSUE_ID', issueId) })
   const run = async (s: typeof subjects[number], amount: number): Promise<number> => {
     const before = cpuMs(s.child.pid)
     const sample = (): void => { try { s.rssMax = Math.max(s.rssMax, rssBytes(s.child.pid)) } catch {} }
@@ -83,7 +92,7 @@ async function main (): Promise<void> {
       connections: CONNECTIONS,
       amount,
       headers: { 'content-type': 'application/json', cookie: s.cookie },
-      body: JSON.stringify({ query: QUERIES[query] }),
+      body,
       verifyBody: (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":[')
     })
     clearInterval(sampler)
