@@ -37,6 +37,7 @@ declare module 'autocannon' {
     pipelining?: number
     verifyBody?: (body: string) => boolean
   }
-  function autocannon (opts: Options): Promise<Result> & { stop?: () => void }
+  /** The run: a promise of its result, and an EventEmitter ('response' after each answer). */
+  function autocannon (opts: Options): Promise<Result> & { stop?: () => void, on: (event: 'response', listener: (...args: unknown[]) => void) => void }
   export default autocannon
 }

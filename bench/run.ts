@@ -14,7 +14,8 @@
  *   apollo    bench/apollo.ts: Apollo Server 5 + RESTDataSource, fixed token (the alternative)
  *   floor     bench/floor.ts: JSON.parse Sentry's answer, keep the selected fields, serialize (no GraphQL)
  *   proxy     bench/proxy.ts: forwards GET /api/0/… with a fixed token and returns the bytes
- * The load comes from this process (autocannon), the subjects taking turns, after a warm-up.
+ * The load comes from this process (autocannon), the subjects taking turns, after a warm-up; the
+ * gateways' stdout (a log line per request at info) goes to files, not through this process.
  * Before that: start-up time (spawn → first 2xx from /healthz) of the build and, for comparison,
  * of the sources through tsx. After: a long run for memory growth on a fresh gateway started with
  * --inspect=127.0.0.1:0 (to force a GC before each reading), one gateway per query under
@@ -23,7 +24,7 @@
  * (with BENCH_OUT set, only that file)
  * (profiles: bench/results/*.cpuprofile, not committed).
  *
- * Env: BENCH_SECONDS (8, per measured run), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (2),
+ * Env: BENCH_SECONDS (8, per measured run), BENCH_WARMUP_SECONDS (5), BENCH_ROUNDS (2),
  * BENCH_CONNECTIONS (10), BENCH_LONG_REQUESTS (100000; 0 skips), BENCH_LONG_CONNECTIONS (20),
  * BENCH_PROFILE (all | auto = the query with the worst ratio | projects | issues | issueDetail | off),
  * BENCH_REFRESH (1; 0 skips bench:refresh), BENCH_STARTS (5 starts of each kind; 0 skips),
@@ -41,7 +42,7 @@ import pg from 'pg'
 import { BrowserLike } from '../test/helpers/browser-like.js'
 import { signToken } from '../test/helpers/jwks.js'
 import { runConnect } from '../test/helpers/connect-flow.js'
-import { BUILT_SERVER, cpuMs, expectExit, freePort, PER_FILE_SERVER, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child } from './processes.js'
+import { BUILT_SERVER, cpuMs, expectExit, freePort, PER_FILE_SERVER, ROOT, rssBytes, startArgs, startNode, stop, stopAll, waitForHttp, type Child, type StartOptions } from './processes.js'
 import { issueListCollapse } from '../src/graphql/resolvers/issue.js'
 import { memoryAfterGc } from './inspector.js'
 import { printProfileSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js'
@@ -60,7 +61,9 @@ function num (name: string, fallback: number): number {
 const ALL_SUBJECTS = ['gateway', 'gateway-warn', 'gateway-jwt', 'gateway-pg', 'apollo', 'floor']
 const SETTINGS = {
   seconds: num('BENCH_SECONDS', 8),
-  warmupSeconds: num('BENCH_WARMUP_SECONDS', 2),
+  // Long enough for a gateway's code to warm: after 2 s (~5k small requests) the next 3 s still
+  // cost ~445 µs CPU per request on projects, ~305 in every window after (2026-12-01).
+  warmupSeconds: num('BENCH_WARMUP_SECONDS', 5),
   rounds: Math.max(1, Math.round(num('BENCH_ROUNDS', 2))),
   connections: Math.max(1, Math.round(num('BENCH_CONNECTIONS', 10))),
   longRequests: Math.round(num('BENCH_LONG_REQUESTS', 100_000)),
@@ -205,11 +208,23 @@ interface Measure {
   problems: string[]
 }
 
-async function load (url: string, opts: { method: string, headers: Record<string, string>, body?: string, verifyBody: (b: string) => boolean }, shape: { amount?: number, duration?: number, connections: number }): Promise<Result> {
+/**
+ * autocannon's result, and `seconds`: from the start to the last answer. autocannon's own
+ * `duration` ends at its next once-a-second sample after the last answer (lib/run.js,
+ * tickInterval), so a run of a fixed amount reads up to a second long: up to 25 % of a 4 s
+ * round's req/s, differently for each subject.
+ */
+type Loaded = Result & { seconds: number }
+
+async function load (url: string, opts: { method: string, headers: Record<string, string>, body?: string, verifyBody: (b: string) => boolean }, shape: { amount?: number, duration?: number, connections: number }): Promise<Loaded> {
+  const started = performance.now()
+  let lastAnswer = started
   const run = autocannon({ url, method: opts.method, headers: opts.headers, body: opts.body, verifyBody: opts.verifyBody, connections: shape.connections, timeout: 30, ...(shape.amount === undefined ? { duration: shape.duration } : { amount: shape.amount }) })
+  run.on('response', () => { lastAnswer = performance.now() })
   const guard = setTimeout(() => run.stop?.(), MAX_RUN_MS)
   try {
-    return await run
+    const r = await run
+    return Object.assign(r, { seconds: Math.max(lastAnswer - started, 1) / 1000 })
   } finally {
     clearTimeout(guard)
   }
@@ -246,7 +261,7 @@ async function measure (emulator: { url: string, child: Child }, target: Target,
   const e0 = cpuMs(emulator.child.pid)
   let rssMax = rssBytes(target.child.pid)
   const sampler = setInterval(() => { try { rssMax = Math.max(rssMax, rssBytes(target.child.pid)) } catch {} }, 250)
-  let r: Result
+  let r: Loaded
   try {
     r = await load(o.url, o, shape)
   } finally {
@@ -261,8 +276,8 @@ async function measure (emulator: { url: string, child: Child }, target: Target,
   if (c1.rateLimited > c0.rateLimited) problems.push(`${c1.rateLimited - c0.rateLimited} upstream 429s`)
   return {
     requests: n,
-    seconds: r.duration,
-    rps: n / r.duration,
+    seconds: r.seconds,
+    rps: n / r.seconds,
     p50: r.latency.p50,
     p99: r.latency.p99,
     cpuMsPerReq: (t1 - t0) / n,
@@ -400,6 +415,9 @@ const SUBJECT_LABELS: Record<string, string> = {
 
 async function main (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'))
+  // A gateway's log lines go to a file in the temp dir, not through a pipe into this process,
+  // whose event loop also drives the load (bench/processes.ts, StartOptions.stdoutFile).
+  const logTo = (name: string): StartOptions => ({ stdoutFile: join(dir, `${name}.log`) })
   const startedAt = new Date()
   const t0 = performance.now()
   const log = (msg: string): void => { console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`) }
@@ -462,7 +480,7 @@ async function main (): Promise<void> {
       SESSION_SECRET: randomBytes(36).toString('base64'),
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64')
     }
-    const gatewayChild = startNode('gateway', BUILT_SERVER, gatewayEnv, nodeArgs)
+    const gatewayChild = startNode('gateway', BUILT_SERVER, gatewayEnv, nodeArgs, logTo('gateway'))
     await waitForHttp(`${gatewayUrl}/healthz`, gatewayChild)
     log(`gateway ${gatewayUrl} (pid ${gatewayChild.pid})`)
 
@@ -494,7 +512,7 @@ async function main (): Promise<void> {
       // Same database and secrets: the session cookie is valid there too.
       const port = await freePort()
       const url = `http://127.0.0.1:${port}`
-      const child = startNode('gateway-warn', BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'warn' }, nodeArgs)
+      const child = startNode('gateway-warn', BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'warn' }, nodeArgs, logTo('gateway-warn'))
       await waitForHttp(`${url}/healthz`, child)
       targets.push({ kind: 'gateway-warn', label: SUBJECT_LABELS['gateway-warn'] as string, child, opts: gqlOpts(url, '/graphql', cookie) })
       log(`gateway-warn ${url} (pid ${child.pid})`)
@@ -503,7 +521,7 @@ async function main (): Promise<void> {
       // Same database and secrets, AUTH_MODE=both: a platform user of a bearer JWT, connected
       // through a one-time connect session (POST /connect/sessions) and the OAuth flow.
       const jwtEnv = { AUTH_MODE: 'both', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: JWT_ISSUER, AUTH_JWT_AUDIENCE: JWT_AUDIENCE }
-      const child = startNode('gateway-jwt', BUILT_SERVER, { ...gatewayEnv, PORT: String(jwtPort), PUBLIC_URL: jwtGatewayUrl, ...jwtEnv }, nodeArgs)
+      const child = startNode('gateway-jwt', BUILT_SERVER, { ...gatewayEnv, PORT: String(jwtPort), PUBLIC_URL: jwtGatewayUrl, ...jwtEnv }, nodeArgs, logTo('gateway-jwt'))
       await waitForHttp(`${jwtGatewayUrl}/healthz`, child)
       const bearer = { authorization: `Bearer ${await signToken(JWT_SECRET, 'bench-user', { iss: JWT_ISSUER, aud: JWT_AUDIENCE, exp: 24 * 3600 })}` }
       const session = await json('POST', `${jwtGatewayUrl}/connect/sessions`, {}, bearer) as { url: string }
@@ -518,7 +536,7 @@ async function main (): Promise<void> {
       await pgAdmin.query(`create database ${pgDatabase}`)
       const dbUrl = new URL(SETTINGS.pgUrl)
       dbUrl.pathname = `/${pgDatabase}`
-      const child = startNode('gateway-pg', BUILT_SERVER, { ...gatewayEnv, PORT: String(pgPort), PUBLIC_URL: pgGatewayUrl, DATABASE_URL: dbUrl.href }, nodeArgs)
+      const child = startNode('gateway-pg', BUILT_SERVER, { ...gatewayEnv, PORT: String(pgPort), PUBLIC_URL: pgGatewayUrl, DATABASE_URL: dbUrl.href }, nodeArgs, logTo('gateway-pg'))
       await waitForHttp(`${pgGatewayUrl}/healthz`, child)
       const pgCookie = await connect(pgGatewayUrl)
       targets.push({ kind: 'gateway-pg', label: SUBJECT_LABELS['gateway-pg'] as string, child, opts: gqlOpts(pgGatewayUrl, '/graphql', pgCookie) })
@@ -606,7 +624,7 @@ async function main (): Promise<void> {
         const warm = await load(o.url, o, { duration: SETTINGS.warmupSeconds, connections: SETTINGS.connections })
         const problems = problemsOf(warm)
         if (problems.length > 0) throw new Error(`${q.name} warm-up on the ${t.kind}: ${problems.join(', ')}`)
-        amounts.set(t, Math.max(200, Math.round((warm.requests.total / warm.duration) * SETTINGS.seconds)))
+        amounts.set(t, Math.max(200, Math.round((warm.requests.total / warm.seconds) * SETTINGS.seconds)))
       }
       const rounds = new Map<string, Measure[]>(subjects.map(t => [t.kind, []]))
       for (let i = 0; i < SETTINGS.rounds; i++) {
@@ -630,7 +648,7 @@ async function main (): Promise<void> {
       const q = queries[0] as QuerySpec
       const port = await freePort()
       const url = `http://127.0.0.1:${port}`
-      const child = startNode('gateway (long run)', BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--inspect=127.0.0.1:0'])
+      const child = startNode('gateway (long run)', BUILT_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--inspect=127.0.0.1:0'], logTo('gateway-long-run'))
       const wsUrl = (await child.waitFor(/Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/))[1] as string
       await waitForHttp(`${url}/healthz`, child)
       const o = gqlOpts(url, '/graphql', cookie)(q)
@@ -645,7 +663,7 @@ async function main (): Promise<void> {
       }, 2000)
       log(`long run: ${SETTINGS.longRequests} × ${q.name} on a fresh gateway (pid ${child.pid}) after ${warmup} warm-up requests, ${SETTINGS.longConnections} connections; RSS ${mb(rssStart)} MB, heap ${mb(start.heapUsed)} MB after GC`)
       const cpu0 = cpuMs(child.pid)
-      let r: Result
+      let r: Loaded
       try {
         r = await load(o.url, o, { amount: SETTINGS.longRequests, connections: SETTINGS.longConnections })
       } finally {
@@ -664,7 +682,7 @@ async function main (): Promise<void> {
         warmupRequests: w.requests.total,
         connections: SETTINGS.longConnections,
         seconds: r2(seconds),
-        rps: Math.round(r.requests.total / r.duration),
+        rps: Math.round(r.requests.total / r.seconds),
         p50Ms: r.latency.p50,
         p99Ms: r.latency.p99,
         gatewayCpuUsPerReq: Math.round(((cpu1 - cpu0) / r.requests.total) * 1000),
@@ -703,7 +721,7 @@ async function main (): Promise<void> {
       const url = `http://127.0.0.1:${port}`
       // The per-file build (the same code as the start bundle, one module per file): the profile
       // then names packages and modules (bench/profile-summary.ts), not bundle chunks.
-      const child = startNode(`gateway (profiling ${pq.name})`, PER_FILE_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`])
+      const child = startNode(`gateway (profiling ${pq.name})`, PER_FILE_SERVER, { ...gatewayEnv, PORT: String(port), PUBLIC_URL: url }, [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`], logTo(`gateway-profiling-${pq.name}`))
       await waitForHttp(`${url}/healthz`, child)
       const o = gqlOpts(url, '/graphql', cookie)(pq)
       await load(o.url, o, { duration: SETTINGS.warmupSeconds, connections: SETTINGS.connections })
