@@ -62,7 +62,7 @@ const ALL_SUBJECTS = ['gateway', 'gateway-warn', 'gateway-jwt', 'gateway-pg', 'a
 const SETTINGS = {
   seconds: num('BENCH_SECONDS', 8),
   // Long enough for a gateway's code to warm: after 2 s (~5k small requests) the next 3 s still
-  // cost ~445 µs CPU per request on projects, ~305 in every window after (2026-12-01).
+  // cost 445 µs CPU per projects request, the three windows after 304–317 µs (2026-12-01).
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 5),
   rounds: Math.max(1, Math.round(num('BENCH_ROUNDS', 2))),
   connections: Math.max(1, Math.round(num('BENCH_CONNECTIONS', 10))),
