@@ -139,8 +139,9 @@ t.test('UPSTREAM_TIMEOUT when Sentry does not answer within the request timeout'
   const v = await connectViewer(ta)
   await control(ta.emulator, 'faults', { delayMs: 1500, count: 10, pathPrefix: '/api/0/organizations/acme/issues/' })
   const res = await gql(ta.app, ISSUE_QUERY, { cookie: v.cookie })
+  // Without the 300 ms timeout the request would succeed once the 1.5 s delay ends, so the code alone
+  // shows the timeout cut the wait short; no wall-clock bound (speeds live in the benchmark).
   t.same(codes(res), ['UPSTREAM_TIMEOUT'])
-  t.ok(res.ms < 1500, `answered in ${Math.round(res.ms)} ms`)
 })
 
 t.test('BAD_USER_INPUT for invalid arguments and variables', async (t) => {
